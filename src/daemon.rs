@@ -1,0 +1,524 @@
+//! The daemon: one poll loop per source with backoff, the shared observations and the current
+//! snapshot, `once` (one full poll), and graceful shutdown on SIGTERM/SIGINT.
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex, RwLock},
+    time::{Duration, Instant},
+};
+
+use futures_util::{StreamExt, stream};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    analysis::{
+        self, AnalysisSettings, BranchDashboards, DashboardObservation, Observations, SourceHealth,
+        release::discover_branches,
+    },
+    config::{BranchSelection, Config},
+    metrics::Metrics,
+    release::version::BranchKind,
+    snapshot::Snapshot,
+    sources::{
+        HttpClient, Source,
+        github::GithubClient,
+        schedule::ScheduleClient,
+        testgrid::{TestgridClient, TestgridError},
+    },
+};
+
+/// First retry after a failed poll; doubles on each further failure, up to the poll interval.
+const FIRST_RETRY: Duration = Duration::from_secs(15);
+/// Concurrent column-header requests per TestGrid poll (dashboards are read one at a time).
+const HEADER_CONCURRENCY: usize = 4;
+
+/// Current unix time. The only clock read outside `main`: analysis gets `now` as a parameter.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// State shared by the pollers and the HTTP server.
+pub struct Shared {
+    observations: Mutex<Observations>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    settings: AnalysisSettings,
+    /// Counters and the exposition.
+    pub metrics: Metrics,
+}
+
+impl Shared {
+    /// The current snapshot (cheap: an `Arc` clone).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn update(&self, now: i64, change: impl FnOnce(&mut Observations)) {
+        let mut observations = self
+            .observations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        change(&mut observations);
+        let previous = self.snapshot();
+        let next = analysis::analyze(&observations, &self.settings, Some(&previous), now);
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Observations) -> T) -> T {
+        let observations = self
+            .observations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&observations)
+    }
+
+    /// The Prometheus text exposition of the current snapshot.
+    pub fn render_metrics(&self) -> String {
+        self.metrics.render(&self.snapshot())
+    }
+}
+
+/// The daemon: configuration, clients and shared state.
+pub struct Daemon {
+    config: Config,
+    /// Shared with the HTTP server.
+    pub shared: Arc<Shared>,
+    testgrid: TestgridClient,
+    github: GithubClient,
+    schedule: ScheduleClient,
+}
+
+/// Why a poll failed: a message for logs and the status API, and when to try again at the earliest.
+struct PollFailure {
+    message: String,
+    not_before: Option<i64>,
+}
+
+impl Daemon {
+    /// Builds clients for `config`. `recording` keeps an exact log of upstream requests.
+    pub fn new(config: Config, recording: bool) -> anyhow::Result<Daemon> {
+        let metrics = Metrics::new(recording);
+        let http = HttpClient::new(config.request_timeout)?;
+        let testgrid = TestgridClient::new(
+            http.clone(),
+            &config.testgrid.url,
+            &config.testgrid.api_url,
+            config.testgrid.api,
+            metrics.requests.clone(),
+        );
+        let github = GithubClient::new(
+            http.reqwest().clone(),
+            &config.github.api_url,
+            &config.github.owner,
+            &config.github.repo,
+            config.github.token_text(),
+            config.request_timeout,
+            metrics.requests.clone(),
+            metrics.graphql_points.clone(),
+        )?;
+        let schedule = ScheduleClient::new(http, &config.schedule.url, metrics.requests.clone());
+        let settings = AnalysisSettings {
+            testgrid_url: config.testgrid.url.clone(),
+            stale_after: config.testgrid.stale_after,
+            branch_wide: config.branch_wide,
+            release_window: config.release_window,
+            repo_url: format!(
+                "https://github.com/{}/{}",
+                config.github.owner, config.github.repo
+            ),
+        };
+        let shared = Arc::new(Shared {
+            observations: Mutex::new(Observations::default()),
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            settings,
+            metrics,
+        });
+        let daemon = Daemon {
+            config,
+            shared,
+            testgrid,
+            github,
+            schedule,
+        };
+        if let BranchSelection::Explicit(list) = &daemon.config.branches {
+            let branches = daemon.branch_dashboards(list);
+            daemon.shared.update(unix_now(), |o| o.branches = branches);
+        }
+        Ok(daemon)
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn branch_dashboards(&self, branches: &[String]) -> Vec<BranchDashboards> {
+        branches
+            .iter()
+            .map(|branch| {
+                let (blocking, informing) = match BranchKind::parse(branch) {
+                    Some(BranchKind::Master) => self.config.dashboards_for("master"),
+                    Some(BranchKind::Release(minor)) => {
+                        self.config.dashboards_for(&minor.to_string())
+                    }
+                    // Hotfix branches have no TestGrid dashboards of their own.
+                    Some(BranchKind::Hotfix { .. }) | None => (Vec::new(), Vec::new()),
+                };
+                BranchDashboards {
+                    branch: branch.clone(),
+                    blocking,
+                    informing,
+                }
+            })
+            .collect()
+    }
+
+    /// Re-resolves `branches: auto` from the schedule and GitHub's branch list.
+    fn resolve_branches(&self, release_branches: &[String], now: i64) -> Vec<String> {
+        match &self.config.branches {
+            BranchSelection::Explicit(list) => list.clone(),
+            BranchSelection::Auto => {
+                let schedule = self.shared.read(|o| o.schedule.clone());
+                discover_branches(schedule.as_ref(), release_branches, now)
+            }
+        }
+    }
+
+    fn set_branches(&self, branches: &[String], now: i64) {
+        let resolved = self.branch_dashboards(branches);
+        self.shared.update(now, |o| {
+            if o.branches != resolved {
+                let names: Vec<&str> = resolved.iter().map(|b| b.branch.as_str()).collect();
+                tracing::info!(branches = ?names, "Watching branches.");
+                o.branches = resolved;
+            }
+        });
+    }
+
+    fn record(&self, source: Source, started: Instant, result: &Result<(), PollFailure>) {
+        let now = unix_now();
+        let duration = started.elapsed().as_secs_f64();
+        self.shared.update(now, |o| {
+            let health = o
+                .sources
+                .entry(source)
+                .or_insert_with(SourceHealth::default);
+            health.last_poll_duration = Some(duration);
+            match result {
+                Ok(()) => {
+                    health.up = true;
+                    health.last_success = Some(now);
+                    health.last_error = None;
+                }
+                Err(failure) => {
+                    health.up = false;
+                    health.last_error = Some(failure.message.clone());
+                }
+            }
+        });
+    }
+
+    // === the three polls ===
+
+    async fn poll_schedule(&self) -> Result<(), PollFailure> {
+        let schedule = self.schedule.fetch().await.map_err(|error| PollFailure {
+            message: error.to_string(),
+            not_before: None,
+        })?;
+        let now = unix_now();
+        self.shared.update(now, |o| o.schedule = Some(schedule));
+        if self.config.branches == BranchSelection::Auto {
+            let github_branches = self.shared.read(|o| {
+                o.github
+                    .as_ref()
+                    .map(|g| g.release_branches.clone())
+                    .unwrap_or_default()
+            });
+            let branches = self.resolve_branches(&github_branches, now);
+            self.set_branches(&branches, now);
+        }
+        Ok(())
+    }
+
+    async fn poll_github(&self) -> Result<(), PollFailure> {
+        let now = unix_now();
+        let resolve = |release_branches: &[String]| self.resolve_branches(release_branches, now);
+        match self.github.poll(&resolve, now).await {
+            Ok(data) => {
+                let watched = data.watched.clone();
+                if !data.partial_errors.is_empty() {
+                    tracing::warn!(
+                        errors = data.partial_errors.len(),
+                        first = %data.partial_errors[0],
+                        "GitHub returned partial data with errors; using what is valid."
+                    );
+                }
+                tracing::debug!(
+                    queries = data.cost.graphql_queries,
+                    points = data.cost.graphql_points,
+                    rest = data.cost.rest_requests,
+                    not_modified = data.cost.rest_not_modified,
+                    "GitHub cycle cost."
+                );
+                self.set_branches(&watched, now);
+                self.shared.update(unix_now(), |o| {
+                    o.releases = data.releases.clone();
+                    o.github = Some(data);
+                });
+                Ok(())
+            }
+            Err(error) => Err(PollFailure {
+                not_before: error.retry_not_before(now),
+                message: format!("{error} [{}]", error.kind()),
+            }),
+        }
+    }
+
+    async fn poll_testgrid(&self) -> Result<(), PollFailure> {
+        let branches = self.shared.read(|o| o.branches.clone());
+        let mut failures: Vec<TestgridError> = Vec::new();
+        let mut results: BTreeMap<String, Result<_, String>> = BTreeMap::new();
+        // Sequentially, as TestGrid etiquette asks: about ten small requests per poll.
+        for branch in &branches {
+            for dashboard in branch.blocking.iter().chain(&branch.informing) {
+                if results.contains_key(dashboard) {
+                    continue;
+                }
+                match self.testgrid.dashboard(dashboard).await {
+                    Ok(summary) => {
+                        results.insert(dashboard.clone(), Ok(summary));
+                    }
+                    Err(error) => {
+                        results.insert(dashboard.clone(), Err(error.to_string()));
+                        failures.push(error);
+                    }
+                }
+            }
+        }
+        let now = unix_now();
+        self.shared.update(now, |o| {
+            let wanted: Vec<&String> = branches
+                .iter()
+                .flat_map(|b| b.blocking.iter().chain(&b.informing))
+                .collect();
+            o.dashboards.retain(|name, _| wanted.contains(&name));
+            for (name, result) in &results {
+                let entry = o
+                    .dashboards
+                    .entry(name.clone())
+                    .or_insert_with(DashboardObservation::default);
+                match result {
+                    Ok(summary) => {
+                        entry.summary = Some(summary.clone());
+                        entry.fetched_at = Some(now);
+                        entry.error = None;
+                    }
+                    Err(message) => entry.error = Some(message.clone()),
+                }
+            }
+        });
+        self.poll_headers(&branches, &results).await;
+        if failures.is_empty() {
+            return Ok(());
+        }
+        let first = &failures[0];
+        Err(PollFailure {
+            message: if failures.len() == 1 {
+                format!("{first} [{}]", first.kind())
+            } else {
+                format!(
+                    "{first} [{}] (and {} more dashboards failed)",
+                    first.kind(),
+                    failures.len() - 1
+                )
+            },
+            not_before: None,
+        })
+    }
+
+    /// Column headers of blocking tabs, for readiness at HEAD. Best effort: the headers API is a
+    /// separate host, and a failure here only leaves readiness unknown for the tab.
+    async fn poll_headers(
+        &self,
+        branches: &[BranchDashboards],
+        results: &BTreeMap<String, Result<crate::sources::testgrid::DashboardSummary, String>>,
+    ) {
+        let heads = self.shared.read(|o| {
+            o.github
+                .as_ref()
+                .map(|g| g.heads.clone())
+                .unwrap_or_default()
+        });
+        let wanted: Vec<(String, String)> = branches
+            .iter()
+            .filter(|b| heads.contains_key(&b.branch))
+            .flat_map(|b| b.blocking.iter())
+            .filter_map(|d| results.get(d).and_then(|r| r.as_ref().ok()))
+            .flat_map(|summary| {
+                summary
+                    .tabs
+                    .iter()
+                    .map(|tab| (summary.name.clone(), tab.name.clone()))
+            })
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let fetched: Vec<_> = stream::iter(wanted)
+            .map(|(dashboard, tab)| async move {
+                let result = self.testgrid.headers(&dashboard, &tab).await;
+                ((dashboard, tab), result)
+            })
+            .buffer_unordered(HEADER_CONCURRENCY)
+            .collect()
+            .await;
+        let mut first_error = None;
+        let mut fresh = BTreeMap::new();
+        for (key, result) in fetched {
+            match result {
+                Ok(headers) => {
+                    fresh.insert(key, headers);
+                }
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        if let Some(error) = first_error {
+            tracing::debug!(%error, "Some TestGrid column headers could not be read; readiness at HEAD is unknown for those tabs.");
+        }
+        self.shared.update(unix_now(), |o| {
+            o.headers
+                .retain(|(dashboard, _), _| results.contains_key(dashboard));
+            o.headers.extend(fresh);
+        });
+    }
+
+    async fn poll(&self, source: Source) -> Result<(), PollFailure> {
+        let started = Instant::now();
+        let result = match source {
+            Source::Testgrid => self.poll_testgrid().await,
+            Source::Github => self.poll_github().await,
+            Source::Schedule => self.poll_schedule().await,
+        };
+        self.record(source, started, &result);
+        result
+    }
+
+    /// One full poll of every source, in dependency order (the schedule and GitHub decide the
+    /// branches; TestGrid readiness needs GitHub's HEADs). Returns the failures by source.
+    pub async fn once(&self) -> Vec<(Source, String)> {
+        let mut failures = Vec::new();
+        for source in [Source::Schedule, Source::Github, Source::Testgrid] {
+            if let Err(failure) = self.poll(source).await {
+                failures.push((source, failure.message));
+            }
+        }
+        failures
+    }
+
+    /// Runs the poll loops until `token` is cancelled.
+    pub async fn run(self: Arc<Self>, token: CancellationToken) {
+        // Branch discovery first, so the first TestGrid poll already knows the branches.
+        if self.config.branches == BranchSelection::Auto {
+            if let Err(failure) = self.poll(Source::Schedule).await {
+                tracing::warn!(source = "schedule", error = %failure.message, "Poll failed; keeping the last good data.");
+            }
+        }
+        let loops = Source::ALL.map(|source| {
+            let daemon = Arc::clone(&self);
+            let token = token.clone();
+            let skip_first =
+                source == Source::Schedule && self.config.branches == BranchSelection::Auto;
+            tokio::spawn(async move { daemon.poll_loop(source, token, skip_first).await })
+        });
+        for handle in loops {
+            if let Err(error) = handle.await {
+                tracing::error!(%error, "A poll loop ended abnormally.");
+            }
+        }
+    }
+
+    async fn poll_loop(&self, source: Source, token: CancellationToken, skip_first: bool) {
+        let interval = self.config.poll_interval;
+        let mut consecutive_failures: u32 = 0;
+        let mut last_logged: Option<String> = None;
+        let mut delay = if skip_first { interval } else { Duration::ZERO };
+        loop {
+            tokio::select! {
+                _ = token.cancelled() => return,
+                _ = tokio::time::sleep(delay) => {}
+            }
+            let result = tokio::select! {
+                _ = token.cancelled() => return,
+                result = self.poll(source) => result,
+            };
+            delay = match result {
+                Ok(()) => {
+                    if consecutive_failures > 0 {
+                        tracing::info!(
+                            source = source.as_str(),
+                            after_failures = consecutive_failures,
+                            "Source recovered."
+                        );
+                    }
+                    consecutive_failures = 0;
+                    last_logged = None;
+                    interval
+                }
+                Err(failure) => {
+                    consecutive_failures += 1;
+                    let backoff = backoff(consecutive_failures, interval);
+                    let wait = match failure.not_before {
+                        Some(at) => {
+                            backoff.max(Duration::from_secs((at - unix_now()).max(0) as u64))
+                        }
+                        None => backoff,
+                    };
+                    // Log a failure once; repeats of the same failure go to debug.
+                    if last_logged.as_deref() != Some(failure.message.as_str()) {
+                        tracing::warn!(
+                            source = source.as_str(),
+                            error = %failure.message,
+                            retry_in = %humantime::format_duration(wait),
+                            "Poll failed; keeping the last good data."
+                        );
+                        last_logged = Some(failure.message);
+                    } else {
+                        tracing::debug!(source = source.as_str(), error = %failure.message, "Poll failed again.");
+                    }
+                    wait
+                }
+            };
+        }
+    }
+}
+
+/// 15s, 30s, 60s, ... capped at the poll interval (and never below 1s).
+pub fn backoff(consecutive_failures: u32, interval: Duration) -> Duration {
+    let exponent = consecutive_failures.saturating_sub(1).min(16);
+    FIRST_RETRY
+        .saturating_mul(1u32 << exponent)
+        .min(interval.max(Duration::from_secs(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_poll_interval() {
+        let interval = Duration::from_secs(300);
+        let waits: Vec<u64> = (1..=7).map(|n| backoff(n, interval).as_secs()).collect();
+        assert_eq!(waits, vec![15, 30, 60, 120, 240, 300, 300]);
+        assert_eq!(backoff(1, Duration::from_secs(5)).as_secs(), 5);
+    }
+}

@@ -1,0 +1,643 @@
+//! The offline replay upstream: one loopback HTTP server that speaks TestGrid (legacy and v1),
+//! GitHub (GraphQL and REST) and serves `schedule.yaml`, replaying a Kubernetes snapshot that
+//! changes over a ten-minute loop. `branchwatch demo` runs the real daemon against it, and the
+//! integration tests use it (with injectable faults) as their upstream.
+
+pub mod data;
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicI64, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use regex::Regex;
+use serde_json::{Value, json};
+
+use crate::{
+    config::{BranchSelection, Config, TestgridApi},
+    daemon::unix_now,
+    sources::Source,
+};
+
+/// The clock of the replay: when the loop started, and optionally a pinned "now".
+#[derive(Clone, Copy, Debug)]
+pub struct Scenario {
+    start: i64,
+    pinned_now: Option<i64>,
+}
+
+impl Scenario {
+    /// Real time, starting now.
+    pub fn live() -> Scenario {
+        Scenario {
+            start: unix_now(),
+            pinned_now: None,
+        }
+    }
+
+    /// The same clock, `offset` further into the loop.
+    pub fn skip(self, offset: Duration) -> Scenario {
+        Scenario {
+            start: self.start - offset.as_secs() as i64,
+            ..self
+        }
+    }
+
+    /// A frozen moment: `now`, `phase` seconds into the loop (for tests).
+    pub fn pinned(now: i64, phase: i64) -> Scenario {
+        Scenario {
+            start: now - phase,
+            pinned_now: Some(now),
+        }
+    }
+
+    /// The replay's current time.
+    pub fn now(&self) -> i64 {
+        self.pinned_now.unwrap_or_else(unix_now)
+    }
+
+    /// Seconds into the current loop.
+    pub fn phase(&self) -> i64 {
+        (self.now() - self.start).rem_euclid(data::LOOP_SECONDS)
+    }
+
+    /// Midnight UTC of the start day: release dates and the schedule hang off it, so they stay
+    /// stable (and ETags valid) for the whole run.
+    fn anchor(&self) -> i64 {
+        self.start - self.start.rem_euclid(86400)
+    }
+}
+
+/// A failure the replay upstream can be told to produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// An HTML 500 page ("Please try again in 30 seconds").
+    Html500,
+    /// A 200 whose JSON body is cut in half.
+    Truncated,
+    /// TestGrid's `Dashboard X not found` text.
+    DashboardNotFound,
+    /// GitHub 401 Bad credentials.
+    Unauthorized,
+    /// GitHub 403 without rate-limit headers (no access to the repository).
+    Forbidden,
+    /// GitHub primary rate limit: 403 with `x-ratelimit-remaining: 0` and a reset time.
+    RateLimited {
+        /// Reset, unix seconds.
+        reset_at: i64,
+    },
+    /// GitHub secondary rate limit with `Retry-After`.
+    SecondaryLimit {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// An HTML 502 from a proxy.
+    BadGateway,
+    /// A GraphQL `errors` response with no data.
+    GraphqlErrors,
+    /// GraphQL `errors` alongside partial data (a parent PR that does not exist).
+    GraphqlPartial,
+}
+
+#[derive(Default)]
+struct Faults {
+    testgrid: Option<Fault>,
+    github: Option<Fault>,
+    schedule: Option<Fault>,
+}
+
+struct ReplayState {
+    scenario: Mutex<Scenario>,
+    faults: Mutex<Faults>,
+    requests: Mutex<Vec<String>>,
+    graphql_points: AtomicU64,
+    graphql_remaining: AtomicI64,
+}
+
+impl ReplayState {
+    fn scenario(&self) -> Scenario {
+        *self.scenario.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fault(&self, source: Source) -> Option<Fault> {
+        let faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        match source {
+            Source::Testgrid => faults.testgrid,
+            Source::Github => faults.github,
+            Source::Schedule => faults.schedule,
+        }
+    }
+
+    fn log(&self, line: String) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(line);
+    }
+}
+
+/// A running replay upstream on loopback.
+pub struct ReplayUpstream {
+    address: SocketAddr,
+    state: Arc<ReplayState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ReplayUpstream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ReplayUpstream {
+    /// Starts the server on `127.0.0.1` with an ephemeral port.
+    pub async fn start(scenario: Scenario) -> std::io::Result<ReplayUpstream> {
+        let state = Arc::new(ReplayState {
+            scenario: Mutex::new(scenario),
+            faults: Mutex::default(),
+            requests: Mutex::default(),
+            graphql_points: AtomicU64::new(0),
+            graphql_remaining: AtomicI64::new(5000),
+        });
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let address = listener.local_addr()?;
+        let app = router(Arc::clone(&state));
+        let task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "Replay upstream stopped.");
+            }
+        });
+        Ok(ReplayUpstream {
+            address,
+            state,
+            task,
+        })
+    }
+
+    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Makes `source` fail with `fault` (None: healthy again).
+    pub fn set_fault(&self, source: Source, fault: Option<Fault>) {
+        let mut faults = self.state.faults.lock().unwrap_or_else(|p| p.into_inner());
+        match source {
+            Source::Testgrid => faults.testgrid = fault,
+            Source::Github => faults.github = fault,
+            Source::Schedule => faults.schedule = fault,
+        }
+    }
+
+    /// Moves the replay clock (for tests).
+    pub fn pin(&self, scenario: Scenario) {
+        *self
+            .state
+            .scenario
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = scenario;
+    }
+
+    /// Every request served so far, as `"<source> <what>"` lines.
+    pub fn requests(&self) -> Vec<String> {
+        self.state
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_requests(&self) {
+        self.state
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// GraphQL rate-limit points charged so far.
+    pub fn graphql_points(&self) -> u64 {
+        self.state.graphql_points.load(Ordering::SeqCst)
+    }
+}
+
+/// A configuration pointing every source at the replay upstream at `base`.
+pub fn config(base: &str) -> Config {
+    let mut config = Config::defaults(&[("GITHUB_TOKEN", "demo-token-not-a-secret")]);
+    config.testgrid.url = format!("{base}/testgrid");
+    config.testgrid.api_url = format!("{base}/testgrid-api");
+    config.testgrid.api = TestgridApi::V1;
+    config.github.api_url = format!("{base}/github");
+    config.schedule.url = format!("{base}/schedule.yaml");
+    config.poll_interval = Duration::from_secs(15);
+    config.request_timeout = Duration::from_secs(5);
+    config.branches = BranchSelection::Auto;
+    config
+}
+
+fn router(state: Arc<ReplayState>) -> Router {
+    Router::new()
+        .route("/testgrid/{dashboard}/summary", get(legacy_summary))
+        .route(
+            "/testgrid-api/api/v1/dashboards/{dashboard}/tab-summaries",
+            get(v1_summaries),
+        )
+        .route(
+            "/testgrid-api/api/v1/dashboards/{dashboard}/tabs/{tab}/headers",
+            get(v1_headers),
+        )
+        .route("/github/graphql", post(graphql))
+        .route("/github/repos/{owner}/{repo}/releases", get(releases))
+        .route("/schedule.yaml", get(schedule))
+        .with_state(state)
+}
+
+fn html_page(status: StatusCode, title: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],
+        format!("<html><head><title>{title}</title></head><body><h1>{title}</h1><p>The server encountered an error. Please try again in 30 seconds.</p></body></html>"),
+    )
+        .into_response()
+}
+
+/// The common TestGrid/schedule faults; None when the request should be answered normally.
+fn common_fault(fault: Option<Fault>, body: &str) -> Option<Response> {
+    match fault? {
+        Fault::Html500 => Some(html_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "500 Server Error",
+        )),
+        Fault::BadGateway => Some(html_page(StatusCode::BAD_GATEWAY, "502 Bad Gateway")),
+        Fault::Truncated => Some(
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                body[..body.len() / 2].to_string(),
+            )
+                .into_response(),
+        ),
+        _ => None,
+    }
+}
+
+async fn legacy_summary(
+    State(state): State<Arc<ReplayState>>,
+    Path(dashboard): Path<String>,
+) -> Response {
+    state.log(format!("testgrid summary {dashboard}"));
+    let scenario = state.scenario();
+    let Some((branch, blocking, name)) = data::dashboard_by_name(&dashboard) else {
+        return (StatusCode::OK, format!("Dashboard {dashboard} not found")).into_response();
+    };
+    if state.fault(Source::Testgrid) == Some(Fault::DashboardNotFound) {
+        return (StatusCode::OK, format!("Dashboard {dashboard} not found")).into_response();
+    }
+    let tabs = data::tabs(branch, blocking, &name, scenario.now(), scenario.phase());
+    let body = data::legacy_summary(&name, &tabs).to_string();
+    if let Some(response) = common_fault(state.fault(Source::Testgrid), &body) {
+        return response;
+    }
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn v1_summaries(
+    State(state): State<Arc<ReplayState>>,
+    Path(dashboard): Path<String>,
+) -> Response {
+    state.log(format!("testgrid tab-summaries {dashboard}"));
+    let scenario = state.scenario();
+    let not_found = || {
+        (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!(
+                "dashboard {{\"{}\"}} not found\n",
+                crate::sources::testgrid::normalize(&dashboard)
+            ),
+        )
+            .into_response()
+    };
+    let Some((branch, blocking, name)) = data::dashboard_by_name(&dashboard) else {
+        return not_found();
+    };
+    if state.fault(Source::Testgrid) == Some(Fault::DashboardNotFound) {
+        return not_found();
+    }
+    let tabs = data::tabs(branch, blocking, &name, scenario.now(), scenario.phase());
+    let body = data::v1_summaries(&name, &tabs).to_string();
+    if let Some(response) = common_fault(state.fault(Source::Testgrid), &body) {
+        return response;
+    }
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn v1_headers(
+    State(state): State<Arc<ReplayState>>,
+    Path((dashboard, tab)): Path<(String, String)>,
+) -> Response {
+    state.log(format!("testgrid headers {dashboard}/{tab}"));
+    let scenario = state.scenario();
+    let Some((branch, blocking, name)) = data::dashboard_by_name(&dashboard) else {
+        return (StatusCode::NOT_FOUND, "dashboard not found\n").into_response();
+    };
+    let tabs = data::tabs(branch, blocking, &name, scenario.now(), scenario.phase());
+    let wanted = crate::sources::testgrid::normalize(&tab);
+    match tabs
+        .iter()
+        .find(|t| crate::sources::testgrid::normalize(&t.name) == wanted)
+    {
+        Some(found) => Json(data::headers(branch, found)).into_response(),
+        None => (StatusCode::NOT_FOUND, "tab not found\n").into_response(),
+    }
+}
+
+async fn schedule(State(state): State<Arc<ReplayState>>, headers: HeaderMap) -> Response {
+    state.log("schedule schedule.yaml".to_string());
+    let body = data::schedule_yaml(state.scenario().anchor());
+    if let Some(response) = common_fault(state.fault(Source::Schedule), &body) {
+        return response;
+    }
+    let etag = format!("\"{:016x}\"", data::hash(&[&body]));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (header::ETAG, etag),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// GitHub's answer to a fault, or to a missing token.
+fn github_fault(state: &ReplayState, headers: &HeaderMap, body: &str) -> Option<Response> {
+    let now = state.scenario().now();
+    let json_error = |status: StatusCode, message: &str, extra: &[(&'static str, String)]| {
+        let mut response = (
+            status,
+            Json(json!({"message": message, "documentation_url": "https://docs.github.com/rest", "status": status.as_u16().to_string()})),
+        )
+            .into_response();
+        for (name, value) in extra {
+            if let Ok(value) = value.parse() {
+                response.headers_mut().insert(*name, value);
+            }
+        }
+        response
+    };
+    if !headers.contains_key(header::AUTHORIZATION) {
+        return Some(json_error(
+            StatusCode::UNAUTHORIZED,
+            "Requires authentication",
+            &[],
+        ));
+    }
+    match state.fault(Source::Github)? {
+        Fault::Unauthorized => Some(json_error(StatusCode::UNAUTHORIZED, "Bad credentials", &[])),
+        Fault::Forbidden => Some(json_error(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible by personal access token",
+            &[],
+        )),
+        Fault::RateLimited { reset_at } => Some(json_error(
+            StatusCode::FORBIDDEN,
+            "API rate limit exceeded for user ID 1.",
+            &[
+                ("x-ratelimit-limit", "5000".into()),
+                ("x-ratelimit-remaining", "0".into()),
+                ("x-ratelimit-used", "5000".into()),
+                ("x-ratelimit-reset", reset_at.to_string()),
+                ("x-ratelimit-resource", "graphql".into()),
+            ],
+        )),
+        Fault::SecondaryLimit { retry_after } => Some(json_error(
+            StatusCode::FORBIDDEN,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            &[("retry-after", retry_after.to_string())],
+        )),
+        Fault::GraphqlErrors => Some(
+            Json(json!({"data": null, "errors": [{"message": "Something went wrong while executing your query. Please include `1234:5678` when reporting this issue."}]}))
+                .into_response(),
+        ),
+        fault => {
+            let _ = now;
+            common_fault(Some(fault), body)
+        }
+    }
+}
+
+fn rate_limit(state: &ReplayState, cost: u64) -> Value {
+    state.graphql_points.fetch_add(cost, Ordering::SeqCst);
+    let remaining = state
+        .graphql_remaining
+        .fetch_sub(cost as i64, Ordering::SeqCst)
+        - cost as i64;
+    let now = state.scenario().now();
+    let reset = now - now.rem_euclid(3600) + 3600;
+    json!({
+        "cost": cost, "remaining": remaining.max(0), "limit": 5000, "used": 5000 - remaining.max(0),
+        "resetAt": chrono::DateTime::from_timestamp(reset, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    })
+}
+
+async fn graphql(
+    State(state): State<Arc<ReplayState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let query = request.get("query").and_then(Value::as_str).unwrap_or("");
+    let variables = request.get("variables").cloned().unwrap_or(Value::Null);
+    let operation = Regex::new(r"query\s+(\w+)")
+        .ok()
+        .and_then(|re| re.captures(query).map(|c| c[1].to_string()))
+        .unwrap_or_default();
+    state.log(format!("github graphql {operation}"));
+    if let Some(response) = github_fault(
+        &state,
+        &headers,
+        "{\"data\": {\"repository\": {\"refs\": {\"nodes\": [",
+    ) {
+        return response;
+    }
+    let scenario = state.scenario();
+    let (now, phase) = (scenario.now(), scenario.phase());
+    let partial = state.fault(Source::Github) == Some(Fault::GraphqlPartial);
+    let mut errors: Vec<Value> = Vec::new();
+    let data = match operation.as_str() {
+        "BranchHeads" => {
+            let refs: Vec<Value> = (28..=37)
+                .map(|minor| format!("release-1.{minor}"))
+                .map(|name| json!({"name": name, "target": {"oid": data::head(&name)}}))
+                .collect();
+            json!({
+                "rateLimit": rate_limit(&state, 1),
+                "repository": {
+                    "master": {"name": "master", "target": {"oid": data::head("master")}},
+                    "refs": {"pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": refs},
+                }
+            })
+        }
+        "BranchPullRequests" => {
+            let search = variables.get("query").and_then(Value::as_str).unwrap_or("");
+            let base = search
+                .split_whitespace()
+                .find_map(|part| part.strip_prefix("base:"))
+                .unwrap_or("");
+            let offset: usize = variables
+                .get("cursor")
+                .and_then(Value::as_str)
+                .and_then(|c| c.strip_prefix("offset:"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let all: Vec<Value> = if data::BRANCHES.contains(&base) {
+                data::pull_requests(base, now, phase)
+                    .into_iter()
+                    .map(|pr| pr.node)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let page: Vec<Value> = all.iter().skip(offset).take(50).cloned().collect();
+            let next = offset + page.len();
+            json!({
+                "rateLimit": rate_limit(&state, 1),
+                "search": {
+                    "issueCount": all.len(),
+                    "pageInfo": {"hasNextPage": next < all.len(), "endCursor": format!("offset:{next}")},
+                    "nodes": page,
+                }
+            })
+        }
+        "ParentPullRequests" => {
+            let parents: Vec<data::DemoPr> = data::BRANCHES
+                .iter()
+                .flat_map(|b| data::pull_requests(b, now, phase))
+                .collect();
+            let mut repository = serde_json::Map::new();
+            let alias = Regex::new(r"p(\d+): pullRequest\(number: (\d+)\)").expect("valid regex");
+            for capture in alias.captures_iter(query) {
+                let number: u64 = capture[2].parse().unwrap_or(0);
+                let found = parents.iter().find(|p| p.parent == number);
+                let node = match found {
+                    Some(pr) if !(partial && repository.is_empty()) => json!({
+                        "number": number,
+                        "url": format!("https://github.com/kubernetes/kubernetes/pull/{number}"),
+                        "state": if pr.parent_merged { "MERGED" } else { "OPEN" },
+                        "merged": pr.parent_merged,
+                        "mergedAt": if pr.parent_merged { json!("2026-10-01T10:00:00Z") } else { Value::Null },
+                        "baseRefName": "master",
+                        "labels": {"nodes": if pr.parent_note { vec![json!({"name": "release-note"}), json!({"name": "kind/bug"})] } else { vec![json!({"name": "kind/bug"})] }},
+                    }),
+                    _ => {
+                        errors.push(json!({"type": "NOT_FOUND", "path": ["repository", format!("p{number}")],
+                            "message": format!("Could not resolve to a PullRequest with the number of {number}.")}));
+                        Value::Null
+                    }
+                };
+                repository.insert(format!("p{}", &capture[1]), node);
+            }
+            json!({"rateLimit": rate_limit(&state, 1), "repository": repository})
+        }
+        "ReleaseTags" => {
+            let alias = Regex::new(r"m(\d+)_(\d+): refs").expect("valid regex");
+            let anchor = scenario.anchor();
+            let mut repository = serde_json::Map::new();
+            for capture in alias.captures_iter(query) {
+                let prefix = format!("v{}.{}.", &capture[1], &capture[2]);
+                let nodes: Vec<Value> = data::release_history()
+                    .into_iter()
+                    .filter(|(tag, _)| tag.starts_with(&prefix))
+                    .map(|(tag, age)| json!({"name": tag, "target": {"__typename": "Tag", "oid": data::sha(&tag),
+                        "tagger": {"date": chrono::DateTime::from_timestamp(anchor - age * 86400 + 9 * 3600, 0).map(|t| t.to_rfc3339())},
+                        "target": {"committedDate": "2026-01-01T00:00:00Z"}}}))
+                    .collect();
+                repository.insert(
+                    format!("m{}_{}", &capture[1], &capture[2]),
+                    json!({"nodes": nodes}),
+                );
+            }
+            json!({"rateLimit": rate_limit(&state, 1), "repository": repository})
+        }
+        _ => {
+            return Json(
+                json!({"errors": [{"message": format!("Unknown operation {operation}")}]}),
+            )
+            .into_response();
+        }
+    };
+    let mut response = json!({"data": data});
+    if !errors.is_empty() {
+        response["errors"] = Value::Array(errors);
+    }
+    Json(response).into_response()
+}
+
+async fn releases(
+    State(state): State<Arc<ReplayState>>,
+    Path((owner, repo)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    state.log(format!("github releases {owner}/{repo}"));
+    let body = data::releases_json(state.scenario().anchor()).to_string();
+    if let Some(response) = github_fault(&state, &headers, &body) {
+        return response;
+    }
+    let etag = format!("W/\"{:016x}\"", data::hash(&[&body]));
+    let limit_headers = [
+        ("x-ratelimit-limit", "5000".to_string()),
+        ("x-ratelimit-remaining", "4990".to_string()),
+        ("x-ratelimit-resource", "core".to_string()),
+        (
+            "x-ratelimit-reset",
+            (state.scenario().now() + 3600).to_string(),
+        ),
+    ];
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str());
+    let mut response = if matches {
+        (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response()
+    } else {
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/json; charset=utf-8".to_string(),
+                ),
+                (header::ETAG, etag),
+            ],
+            body,
+        )
+            .into_response()
+    };
+    for (name, value) in limit_headers {
+        if let Ok(value) = value.parse() {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}

@@ -1,0 +1,5 @@
+//! Kubernetes patch releases: version parsing, the published schedule, and release timing.
+
+pub mod schedule;
+pub mod timing;
+pub mod version;

@@ -1,0 +1,837 @@
+//! The patch release schedule, kubernetes/website `data/releases/schedule.yaml`: a lenient parser into typed branches, planned patches and upcoming release dates.
+//!
+//! The file is hand-edited as well as generated, so the parser is deliberately forgiving:
+//! every field is read as text whatever YAML type it has, dates may be quoted or not,
+//! `""`/`N/A`/unparseable dates become `None` for that field only, unknown keys and entries
+//! of the wrong shape are skipped. Only a document that is not YAML, or has no `schedules`
+//! list, is an error.
+//!
+//! **Why `release: 1.30` stays `1.30`.** A plain scalar `1.30` is a float to YAML, and going
+//! through `serde_yaml_ng::Value` (or `deserialize_any`) turns it into `1.3`. The `release`
+//! fields are therefore deserialized with `deserialize_str`, for which serde_yaml_ng hands the
+//! visitor the scalar's source text without resolving its type (checked by the tests for
+//! `1.30`, `1.20` and `1.10`). The other fields use `deserialize_any`, which is lossless for
+//! dates and free text and lets a field that holds a list or mapping degrade to `None`
+//! instead of failing the file. The one shape that `deserialize_str` cannot skip is a `release`
+//! holding a list or mapping; for that case the file is re-read through `Value`, where a
+//! `release` that YAML typed as a number is dropped rather than misread.
+
+use chrono::NaiveDate;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, de::value::MapAccessDeserializer};
+use serde_yaml_ng::Value;
+use std::fmt;
+
+use super::version::{Minor, PatchVersion};
+
+/// The parsed patch release schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schedule {
+    /// One entry per supported minor (`schedules:`), in file order.
+    pub branches: Vec<ScheduleBranch>,
+    /// The next few release dates for all branches (`upcoming_releases:`); `release` is
+    /// normally `None` there.
+    pub upcoming: Vec<PlannedPatch>,
+}
+
+impl Schedule {
+    /// The entry for `minor`, if the file lists it (the first one if it is listed twice).
+    pub fn branch(&self, minor: Minor) -> Option<&ScheduleBranch> {
+        self.branches.iter().find(|b| b.minor == minor)
+    }
+}
+
+/// One minor's block of `schedules:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleBranch {
+    /// The minor (`release: "1.31"`).
+    pub minor: Minor,
+    /// `releaseDate`: when `X.Y.0` shipped.
+    pub release_date: Option<NaiveDate>,
+    /// `maintenanceModeStartDate`.
+    pub maintenance_mode_start: Option<NaiveDate>,
+    /// `endOfLifeDate`.
+    pub end_of_life: Option<NaiveDate>,
+    /// `next`: the next planned patch (may be stale: already released, or its date passed).
+    pub next: Option<PlannedPatch>,
+    /// `previousPatches`, in file order (newest first in real files).
+    pub previous: Vec<PlannedPatch>,
+}
+
+/// A planned or past patch release (`next`, `previousPatches[]`, `upcoming_releases[]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlannedPatch {
+    /// `release`, e.g. `1.31.2`; `None` when absent or not a plain `X.Y.Z`.
+    pub release: Option<PatchVersion>,
+    /// `cherryPickDeadline`; `None` when absent, `""`, `N/A` or not a date. Taken as written
+    /// (real files contain a deadline a year before its target).
+    pub cherry_pick_deadline: Option<NaiveDate>,
+    /// `targetDate`.
+    pub target_date: Option<NaiveDate>,
+    /// `note`: free text, may contain markdown links; `None` when absent or blank.
+    pub note: Option<String>,
+}
+
+/// Why a schedule document could not be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    /// The document is not valid YAML.
+    #[error("schedule is not valid YAML: {0}")]
+    Yaml(#[from] serde_yaml_ng::Error),
+    /// The document is YAML but has no `schedules` list.
+    #[error("schedule has no `schedules` list")]
+    NoSchedules,
+}
+
+impl ScheduleError {
+    /// A short, bounded label for metrics (`branchwatch_upstream_requests_total{outcome}`).
+    pub fn kind(&self) -> &'static str {
+        "decode_error"
+    }
+}
+
+/// Parses the text of `schedule.yaml`. See the module docs for what is tolerated.
+pub fn parse_schedule(yaml: &str) -> Result<Schedule, ScheduleError> {
+    match serde_yaml_ng::from_str::<RawFile>(yaml) {
+        Ok(raw) => {
+            let Some(Schedules::List(branches)) = raw.schedules else {
+                return Err(ScheduleError::NoSchedules);
+            };
+            Ok(build(branches, raw.upcoming_releases.0))
+        }
+        // Not YAML at all, a non-mapping document, or a `release` holding a list/mapping:
+        // re-read through `Value` to tell these apart.
+        Err(_) => parse_via_value(yaml),
+    }
+}
+
+/// Parses `2024-10-15` (surrounding whitespace allowed); anything else is `None`.
+fn parse_date(text: Option<&str>) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text?.trim(), "%Y-%m-%d").ok()
+}
+
+/// A patch's fields as text, before interpretation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawPatch {
+    release: ReleaseText,
+    #[serde(rename = "cherryPickDeadline")]
+    cherry_pick_deadline: AnyText,
+    #[serde(rename = "targetDate")]
+    target_date: AnyText,
+    note: AnyText,
+}
+
+impl RawPatch {
+    fn build(self) -> PlannedPatch {
+        PlannedPatch {
+            release: self.release.0.as_deref().and_then(PatchVersion::parse_tag),
+            cherry_pick_deadline: parse_date(self.cherry_pick_deadline.0.as_deref()),
+            target_date: parse_date(self.target_date.0.as_deref()),
+            note: self
+                .note
+                .0
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty()),
+        }
+    }
+}
+
+/// A branch block's fields as text, before interpretation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawBranch {
+    release: ReleaseText,
+    #[serde(rename = "releaseDate")]
+    release_date: AnyText,
+    #[serde(rename = "maintenanceModeStartDate")]
+    maintenance_mode_start: AnyText,
+    #[serde(rename = "endOfLifeDate")]
+    end_of_life: AnyText,
+    next: Lenient<RawPatch>,
+    #[serde(rename = "previousPatches")]
+    previous: LenientList<RawPatch>,
+}
+
+impl RawBranch {
+    /// `None` when `release` is not a minor `X.Y`: such a block cannot be attributed.
+    fn build(self) -> Option<ScheduleBranch> {
+        Some(ScheduleBranch {
+            minor: Minor::parse(self.release.0.as_deref()?)?,
+            release_date: parse_date(self.release_date.0.as_deref()),
+            maintenance_mode_start: parse_date(self.maintenance_mode_start.0.as_deref()),
+            end_of_life: parse_date(self.end_of_life.0.as_deref()),
+            next: self.next.0.map(RawPatch::build),
+            previous: self.previous.0.into_iter().map(RawPatch::build).collect(),
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawFile {
+    schedules: Option<Schedules>,
+    upcoming_releases: LenientList<RawPatch>,
+}
+
+fn build(branches: Vec<RawBranch>, upcoming: Vec<RawPatch>) -> Schedule {
+    Schedule {
+        branches: branches.into_iter().filter_map(RawBranch::build).collect(),
+        upcoming: upcoming.into_iter().map(RawPatch::build).collect(),
+    }
+}
+
+/// The value of `schedules:`: a list, or something else (an error for the file).
+#[derive(Debug)]
+enum Schedules {
+    List(Vec<RawBranch>),
+    NotAList,
+}
+
+impl<'de> Deserialize<'de> for Schedules {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Schedules;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of schedules")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Schedules, A::Error> {
+                collect_lenient(seq).map(Schedules::List)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Schedules, A::Error> {
+                drain_map(map).map(|()| Schedules::NotAList)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Schedules, E> {
+                Ok(Schedules::NotAList)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Schedules, E> {
+                Ok(Schedules::NotAList)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Schedules, E> {
+                Ok(Schedules::NotAList)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Schedules, E> {
+                Ok(Schedules::NotAList)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Schedules, E> {
+                Ok(Schedules::NotAList)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Schedules, E> {
+                Ok(Schedules::NotAList)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Collects the mapping elements of a list; other elements are skipped.
+fn collect_lenient<'de, T, A>(mut seq: A) -> Result<Vec<T>, A::Error>
+where
+    T: Deserialize<'de>,
+    A: SeqAccess<'de>,
+{
+    let mut out = Vec::new();
+    while let Some(item) = seq.next_element::<Lenient<T>>()? {
+        out.extend(item.0);
+    }
+    Ok(out)
+}
+
+/// A mapping deserialized as `T`; any other YAML shape becomes `None`.
+#[derive(Debug)]
+struct Lenient<T>(Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Lenient<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Lenient<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(|t| Lenient(Some(t)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Lenient<T>, A::Error> {
+                drain_seq(seq).map(|()| Lenient(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Lenient<T>, D2::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        deserializer.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A list of mappings deserialized as `T`; non-mapping elements are skipped and a
+/// non-list value is an empty list.
+#[derive(Debug)]
+struct LenientList<T>(Vec<T>);
+
+impl<T> Default for LenientList<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for LenientList<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = LenientList<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<LenientList<T>, A::Error> {
+                collect_lenient(seq).map(LenientList)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LenientList<T>, A::Error> {
+                drain_map(map).map(|()| LenientList(Vec::new()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<LenientList<T>, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<LenientList<T>, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<LenientList<T>, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<LenientList<T>, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<LenientList<T>, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<LenientList<T>, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<LenientList<T>, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<LenientList<T>, D2::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        deserializer.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Any scalar as text (`deserialize_any`, fine for dates and notes, lossy for `1.30`);
+/// null is `None`, and a list or mapping is skipped as `None`.
+#[derive(Debug, Default)]
+struct AnyText(Option<String>);
+
+/// Visitor turning any scalar into its text; lists and mappings become `None`.
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a scalar")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq).map(|()| None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        drain_map(map).map(|()| None)
+    }
+}
+
+impl<'de> Deserialize<'de> for AnyText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TextVisitor).map(AnyText)
+    }
+}
+
+/// A `release` value as its source text: `deserialize_str` makes serde_yaml_ng pass the
+/// scalar's text unresolved, so `1.30` stays `"1.30"`. Null is `None`.
+#[derive(Debug, Default)]
+struct ReleaseText(Option<String>);
+
+impl<'de> Deserialize<'de> for ReleaseText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Opt;
+        impl<'de> Visitor<'de> for Opt {
+            type Value = Option<String>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_str(TextVisitor)
+            }
+        }
+        deserializer.deserialize_option(Opt).map(ReleaseText)
+    }
+}
+
+/// Fallback reader through `serde_yaml_ng::Value`, used when the text-preserving pass
+/// failed: tells "not YAML" from "no `schedules` list", and otherwise degrades gracefully.
+fn parse_via_value(yaml: &str) -> Result<Schedule, ScheduleError> {
+    let doc: Value = serde_yaml_ng::from_str(yaml)?;
+    let Some(Value::Sequence(entries)) = doc.get("schedules") else {
+        return Err(ScheduleError::NoSchedules);
+    };
+    let branches = entries
+        .iter()
+        .filter(|e| e.is_mapping())
+        .map(|e| RawBranch {
+            release: ReleaseText(release_text(e)),
+            release_date: AnyText(value_text(e.get("releaseDate"))),
+            maintenance_mode_start: AnyText(value_text(e.get("maintenanceModeStartDate"))),
+            end_of_life: AnyText(value_text(e.get("endOfLifeDate"))),
+            next: Lenient(e.get("next").filter(|n| n.is_mapping()).map(value_patch)),
+            previous: LenientList(value_patches(e.get("previousPatches"))),
+        })
+        .collect();
+    Ok(build(branches, value_patches(doc.get("upcoming_releases"))))
+}
+
+/// A `release` from a `Value`: only a YAML string is trusted, since a number may already
+/// have lost digits (`1.30` → `1.3`).
+fn release_text(v: &Value) -> Option<String> {
+    match v.get("release") {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn value_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn value_patch(v: &Value) -> RawPatch {
+    RawPatch {
+        release: ReleaseText(release_text(v)),
+        cherry_pick_deadline: AnyText(value_text(v.get("cherryPickDeadline"))),
+        target_date: AnyText(value_text(v.get("targetDate"))),
+        note: AnyText(value_text(v.get("note"))),
+    }
+}
+
+fn value_patches(v: Option<&Value>) -> Vec<RawPatch> {
+    match v {
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter(|i| i.is_mapping())
+            .map(value_patch)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn v(minor: u64, patch: u64) -> PatchVersion {
+        PatchVersion::new(1, minor, patch)
+    }
+
+    fn m(minor: u64) -> Minor {
+        Minor::new(1, minor)
+    }
+
+    /// kubernetes/website `data/releases/schedule.yaml` as of Oct 2024 (`28d3e131`), after
+    /// the excerpt in reference/github-and-prow.md §5.2. The elided rows are filled in from
+    /// the excerpt's summaries and §5.3; the 1.28 block keeps the real oddities (CVE note,
+    /// `N/A` deadline, `2023-01-12` deadline for 1.28.6).
+    const SCHEDULE_2024_10: &str = include_str!("../../tests/fixtures/schedule-2024-10.yaml");
+
+    /// A realistic file as of early September 2026 (1.34–1.37), dates from
+    /// reference/landscape.md §5.2; 1.34.9–1.34.12 and the deadlines are extrapolated.
+    const SCHEDULE_2026_09: &str = include_str!("../../tests/fixtures/schedule-2026-09.yaml");
+
+    #[test]
+    fn parses_real_2024_file() {
+        let s = parse_schedule(SCHEDULE_2024_10).unwrap();
+        let minors: Vec<Minor> = s.branches.iter().map(|b| b.minor).collect();
+        assert_eq!(minors, [m(31), m(30), m(29), m(28)]);
+
+        let b31 = s.branch(m(31)).unwrap();
+        assert_eq!(b31.release_date, Some(d(2024, 8, 13)));
+        assert_eq!(b31.maintenance_mode_start, Some(d(2025, 8, 28)));
+        assert_eq!(b31.end_of_life, Some(d(2025, 10, 28)));
+        assert_eq!(
+            b31.next,
+            Some(PlannedPatch {
+                release: Some(v(31, 2)),
+                cherry_pick_deadline: Some(d(2024, 10, 11)),
+                target_date: Some(d(2024, 10, 15)),
+                note: None,
+            })
+        );
+        assert_eq!(b31.previous.len(), 2);
+        assert_eq!(b31.previous[0].release, Some(v(31, 1)));
+        assert_eq!(b31.previous[1].cherry_pick_deadline, None, "x.0 row");
+
+        // Flow-style `next` on 1.30.
+        let b30 = s.branch(m(30)).unwrap();
+        let next30 = b30.next.as_ref().unwrap();
+        assert_eq!(next30.release, Some(v(30, 6)));
+        assert_eq!(next30.target_date, Some(d(2024, 10, 15)));
+        assert_eq!(b30.previous.last().unwrap().release, Some(v(30, 0)));
+        assert_eq!(b30.previous.last().unwrap().cherry_pick_deadline, None);
+
+        let b29 = s.branch(m(29)).unwrap();
+        assert_eq!(b29.end_of_life, Some(d(2025, 2, 28)));
+        assert_eq!(b29.next.as_ref().unwrap().release, Some(v(29, 10)));
+        assert_eq!(b29.previous.len(), 10);
+
+        let upcoming: Vec<_> = s.upcoming.iter().map(|p| p.target_date).collect();
+        assert_eq!(
+            upcoming,
+            [
+                Some(d(2024, 10, 15)),
+                Some(d(2024, 11, 12)),
+                Some(d(2024, 12, 10))
+            ]
+        );
+        assert!(s.upcoming.iter().all(|p| p.release.is_none()));
+        assert_eq!(s.upcoming[1].cherry_pick_deadline, Some(d(2024, 11, 8)));
+    }
+
+    #[test]
+    fn real_1_28_oddities() {
+        let s = parse_schedule(SCHEDULE_2024_10).unwrap();
+        let b28 = s.branch(m(28)).unwrap();
+        let find = |patch| {
+            b28.previous
+                .iter()
+                .find(|p| p.release == Some(v(28, patch)))
+                .unwrap()
+        };
+        // Typo-like year kept verbatim: the deadline is a year before the target.
+        let p6 = find(6);
+        assert_eq!(p6.cherry_pick_deadline, Some(d(2023, 1, 12)));
+        assert_eq!(p6.target_date, Some(d(2024, 1, 17)));
+        // Out-of-band CVE release: markdown note, no deadline at all.
+        let p4 = find(4);
+        assert_eq!(p4.cherry_pick_deadline, None);
+        assert_eq!(p4.target_date, Some(d(2023, 11, 14)));
+        assert_eq!(
+            p4.note.as_deref(),
+            Some(
+                "Out of band release to fix [CVE-2023-5528](https://groups.google.com/g/kubernetes-announce/c/c3py6Fw0DTI/m/cScFSdk1BwAJ)"
+            )
+        );
+        // `N/A` deadline.
+        let p1 = find(1);
+        assert_eq!(p1.cherry_pick_deadline, None);
+        assert_eq!(
+            p1.note.as_deref(),
+            Some("Unplanned release to include CVE fixes")
+        );
+        assert_eq!(p1.target_date, Some(d(2023, 8, 23)));
+    }
+
+    #[test]
+    fn parses_2026_file() {
+        let s = parse_schedule(SCHEDULE_2026_09).unwrap();
+        let minors: Vec<Minor> = s.branches.iter().map(|b| b.minor).collect();
+        assert_eq!(minors, [m(37), m(36), m(35), m(34)]);
+        let b37 = s.branch(m(37)).unwrap();
+        assert_eq!(b37.release_date, Some(d(2026, 8, 26)));
+        assert_eq!(b37.next.as_ref().unwrap().release, Some(v(37, 1)));
+        assert_eq!(b37.next.as_ref().unwrap().target_date, Some(d(2026, 9, 15)));
+        let b36 = s.branch(m(36)).unwrap();
+        assert_eq!(b36.previous[0].release, Some(v(36, 4)));
+        assert_eq!(b36.previous[0].target_date, Some(d(2026, 8, 11)));
+        let b35 = s.branch(m(35)).unwrap();
+        assert_eq!(b35.next.as_ref().unwrap().release, Some(v(35, 9)));
+        assert_eq!(b35.end_of_life, Some(d(2027, 2, 28)));
+        let b34 = s.branch(m(34)).unwrap();
+        assert_eq!(b34.maintenance_mode_start, Some(d(2026, 8, 28)));
+        assert_eq!(b34.end_of_life, Some(d(2026, 10, 28)));
+        assert_eq!(s.upcoming.len(), 3);
+        assert_eq!(s.upcoming[0].target_date, Some(d(2026, 9, 15)));
+    }
+
+    #[test]
+    fn unquoted_minor_keeps_trailing_zero() {
+        let yaml = "schedules:\n- release: 1.30\n- release: 1.20\n- release: 1.10\n- release: 1.3\n- release: \"1.31\"\n- release: '1.40'\n";
+        let s = parse_schedule(yaml).unwrap();
+        let minors: Vec<Minor> = s.branches.iter().map(|b| b.minor).collect();
+        assert_eq!(minors, [m(30), m(20), m(10), m(3), m(31), m(40)]);
+        // Proof of the mechanism, not just of the result: deserialize_any would say 1.3.
+        let any: Value = serde_yaml_ng::from_str("release: 1.30").unwrap();
+        assert_eq!(value_text(any.get("release")).as_deref(), Some("1.3"));
+    }
+
+    #[test]
+    fn unquoted_dates_old_hand_edited_style() {
+        let yaml = "\
+schedules:
+- release: 1.27
+  releaseDate: 2023-04-11
+  maintenanceModeStartDate: 2024-04-28
+  endOfLifeDate: 2024-06-28
+  next:
+    release: 1.27.4
+    cherryPickDeadline: 2023-07-14
+    targetDate: 2023-07-19
+  previousPatches:
+  - release: 1.27.3
+    cherryPickDeadline: \"\"
+    targetDate: 2023-06-14
+";
+        let s = parse_schedule(yaml).unwrap();
+        let b = &s.branches[0];
+        assert_eq!(b.minor, m(27));
+        assert_eq!(b.release_date, Some(d(2023, 4, 11)));
+        assert_eq!(b.end_of_life, Some(d(2024, 6, 28)));
+        let next = b.next.as_ref().unwrap();
+        assert_eq!(next.cherry_pick_deadline, Some(d(2023, 7, 14)));
+        assert_eq!(next.target_date, Some(d(2023, 7, 19)));
+        assert_eq!(b.previous[0].cherry_pick_deadline, None, "empty string");
+        assert_eq!(b.previous[0].target_date, Some(d(2023, 6, 14)));
+        assert!(s.upcoming.is_empty(), "upcoming_releases absent");
+    }
+
+    /// Every field in the wrong shape or format, in a structurally valid file.
+    const BAD_FIELDS: &str = "\
+schedules:
+- release: \"1.31\"
+  releaseDate: TBD
+  endOfLifeDate: 2025-02-30
+  maintenanceModeStartDate: [2025, 8, 28]
+  someNewKey: {nested: true}
+  next:
+    release: 1.31.2-rc.0
+    cherryPickDeadline: N/A
+    targetDate: 20241015
+    note: [a markdown link]
+    owner: someone
+  previousPatches:
+  - just a string
+  - release: v1.31.1
+    cherryPickDeadline: \" 2024-09-06 \"
+    targetDate: ~
+    note: \"   \"
+  - 42
+- release: 1.31.0
+  releaseDate: \"2024-08-13\"
+- releaseDate: \"2024-08-13\"
+- not a mapping
+upcoming_releases: not a list
+";
+
+    #[test]
+    fn bad_fields_degrade_to_none() {
+        let yaml = BAD_FIELDS;
+        // Handled by the text-preserving pass itself, not by the fallback.
+        assert!(serde_yaml_ng::from_str::<RawFile>(yaml).is_ok());
+        let s = parse_schedule(yaml).unwrap();
+        assert_eq!(s.branches.len(), 1, "blocks without a minor are skipped");
+        let b = &s.branches[0];
+        assert_eq!(b.release_date, None);
+        assert_eq!(b.end_of_life, None, "Feb 30");
+        assert_eq!(b.maintenance_mode_start, None);
+        assert_eq!(
+            b.next,
+            Some(PlannedPatch {
+                release: None,
+                cherry_pick_deadline: None,
+                target_date: None,
+                note: None,
+            })
+        );
+        assert_eq!(
+            b.previous,
+            [PlannedPatch {
+                release: Some(v(31, 1)),
+                cherry_pick_deadline: Some(d(2024, 9, 6)),
+                target_date: None,
+                note: None,
+            }]
+        );
+        assert!(s.upcoming.is_empty());
+    }
+
+    #[test]
+    fn next_absent_or_not_a_mapping() {
+        let s = parse_schedule("schedules:\n- release: \"1.31\"\n").unwrap();
+        assert_eq!(s.branches[0].next, None);
+        assert!(s.branches[0].previous.is_empty());
+        let s =
+            parse_schedule("schedules:\n- release: \"1.31\"\n  next: N/A\n  previousPatches:\n")
+                .unwrap();
+        assert_eq!(s.branches[0].next, None);
+        assert!(s.branches[0].previous.is_empty());
+    }
+
+    #[test]
+    fn note_with_markdown_and_colons() {
+        let yaml = "\
+schedules:
+- release: \"1.32\"
+  next:
+    release: 1.32.13
+    targetDate: \"2026-02-26\"
+    note: 'Out of band: Go CVEs, see [announce](https://groups.google.com/g/kubernetes-announce/c/x) - no other changes'
+";
+        let s = parse_schedule(yaml).unwrap();
+        assert_eq!(
+            s.branches[0].next.as_ref().unwrap().note.as_deref(),
+            Some(
+                "Out of band: Go CVEs, see [announce](https://groups.google.com/g/kubernetes-announce/c/x) - no other changes"
+            )
+        );
+    }
+
+    #[test]
+    fn release_holding_a_collection_falls_back_without_failing() {
+        let yaml = "\
+schedules:
+- release: [1, 31]
+  endOfLifeDate: \"2025-10-28\"
+- release: \"1.30\"
+  endOfLifeDate: \"2025-06-28\"
+  next:
+    release: {major: 1}
+    targetDate: \"2024-10-15\"
+- release: 1.29
+  endOfLifeDate: \"2025-02-28\"
+upcoming_releases:
+- cherryPickDeadline: \"2024-10-11\"
+  targetDate: \"2024-10-15\"
+";
+        let s = parse_schedule(yaml).unwrap();
+        // 1.31 has no usable minor; 1.29 is a YAML float on this path and is dropped
+        // rather than misread.
+        let minors: Vec<Minor> = s.branches.iter().map(|b| b.minor).collect();
+        assert_eq!(minors, [m(30)]);
+        let next = s.branches[0].next.as_ref().unwrap();
+        assert_eq!(next.release, None);
+        assert_eq!(next.target_date, Some(d(2024, 10, 15)));
+        assert_eq!(s.branches[0].end_of_life, Some(d(2025, 6, 28)));
+        assert_eq!(s.upcoming.len(), 1);
+    }
+
+    #[test]
+    fn errors_only_for_non_yaml_or_missing_schedules() {
+        for bad in [
+            "schedules: [unclosed",
+            "{{{",
+            "\tschedules:\n\t- x",
+            "",
+            "just text",
+            "- a\n- list\n",
+            "upcoming_releases: []\n",
+            "schedules:\n",
+            "schedules: 3\n",
+            "schedules: {release: \"1.31\"}\n",
+            "schedules: \"1.31\"\n",
+        ] {
+            let err = parse_schedule(bad).unwrap_err();
+            assert_eq!(err.kind(), "decode_error", "{bad:?}");
+        }
+        assert!(matches!(
+            parse_schedule("upcoming_releases: []\n"),
+            Err(ScheduleError::NoSchedules)
+        ));
+        assert!(matches!(
+            parse_schedule("schedules: [unclosed"),
+            Err(ScheduleError::Yaml(_))
+        ));
+        let empty = parse_schedule("schedules: []\n").unwrap();
+        assert_eq!(empty, Schedule::default());
+    }
+
+    #[test]
+    fn aliases_are_followed() {
+        let yaml = "\
+upcoming_releases:
+- &oct
+  cherryPickDeadline: \"2024-10-11\"
+  targetDate: \"2024-10-15\"
+schedules:
+- release: \"1.31\"
+  next: *oct
+";
+        let s = parse_schedule(yaml).unwrap();
+        let next = s.branches[0].next.as_ref().unwrap();
+        assert_eq!(next.target_date, Some(d(2024, 10, 15)));
+        assert_eq!(s.upcoming[0].cherry_pick_deadline, Some(d(2024, 10, 11)));
+    }
+}

@@ -1,0 +1,94 @@
+//! Every GraphQL document branchwatch sends to GitHub. Each is validated against GitHub's public
+//! schema in `tests/graphql_schema.rs`; keep them here so that test sees them all.
+//!
+//! Costs follow GitHub's formula (sum of requests per connection at its `first`, divided by 100,
+//! rounded, minimum 1); the real cost is read from `rateLimit { cost }` on every response.
+
+/// Branch HEADs: master plus every `release-*` branch (which also discovers hotfix branches).
+/// Cost: 1 point per page of 100 refs.
+pub const BRANCH_HEADS: &str = r#"query BranchHeads($owner: String!, $name: String!, $cursor: String) {
+  rateLimit { cost remaining resetAt limit used }
+  repository(owner: $owner, name: $name) {
+    master: ref(qualifiedName: "refs/heads/master") { name target { oid } }
+    refs(refPrefix: "refs/heads/", query: "release-", first: 100, after: $cursor) {
+      pageInfo { hasNextPage endCursor }
+      nodes { name target { oid } }
+    }
+  }
+}"#;
+
+/// Open PRs of one base branch, 50 per page, with labels and the head commit's status contexts
+/// and check runs inline. Cost: 1 (search) + 50 (labels) + 50 (rollup contexts) requests = 1 point.
+pub const BRANCH_PULL_REQUESTS: &str = r#"query BranchPullRequests($query: String!, $cursor: String) {
+  rateLimit { cost remaining resetAt limit used }
+  search(type: ISSUE, query: $query, first: 50, after: $cursor) {
+    issueCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      __typename
+      ... on PullRequest {
+        number
+        title
+        url
+        body
+        isDraft
+        createdAt
+        updatedAt
+        mergeable
+        baseRefName
+        headRefName
+        headRefOid
+        author { login }
+        milestone { title }
+        labels(first: 50) { nodes { name } }
+        statusCheckRollup {
+          contexts(first: 100) {
+            nodes {
+              __typename
+              ... on StatusContext { context state description targetUrl createdAt }
+              ... on CheckRun { name status conclusion detailsUrl startedAt completedAt }
+            }
+          }
+        }
+      }
+    }
+  }
+}"#;
+
+/// The search string for open PRs of `branch` in `owner/repo`.
+pub fn pull_request_search(owner: &str, repo: &str, branch: &str) -> String {
+    format!("repo:{owner}/{repo} is:pr is:open base:{branch}")
+}
+
+/// Most parents fetched in one aliased query; 50 keeps the response small and the cost at 1.
+pub const MAX_PARENTS_PER_QUERY: usize = 50;
+
+/// Parent PRs of cherry-picks, batched with one alias per number (`p<number>`).
+/// Cost: 50 label connections = 1 point.
+pub fn parent_pull_requests(numbers: &[u64]) -> String {
+    let mut query = String::from(
+        "query ParentPullRequests($owner: String!, $name: String!) {\n  rateLimit { cost remaining resetAt limit used }\n  repository(owner: $owner, name: $name) {\n",
+    );
+    for number in numbers {
+        query.push_str(&format!(
+            "    p{number}: pullRequest(number: {number}) {{ number url state merged mergedAt baseRefName labels(first: 30) {{ nodes {{ name }} }} }}\n"
+        ));
+    }
+    query.push_str("  }\n}");
+    query
+}
+
+/// Release tags of the given minors (one alias `m<major>_<minor>` each), newest first: the
+/// fallback when a patch release has a tag but no GitHub release object. Cost: 1 point.
+pub fn release_tags(minors: &[(u64, u64)]) -> String {
+    let mut query = String::from(
+        "query ReleaseTags($owner: String!, $name: String!) {\n  rateLimit { cost remaining resetAt limit used }\n  repository(owner: $owner, name: $name) {\n",
+    );
+    for (major, minor) in minors {
+        query.push_str(&format!(
+            "    m{major}_{minor}: refs(refPrefix: \"refs/tags/\", query: \"v{major}.{minor}.\", first: 50, orderBy: {{field: TAG_COMMIT_DATE, direction: DESC}}) {{\n      nodes {{ name target {{ __typename oid ... on Tag {{ tagger {{ date }} target {{ ... on Commit {{ committedDate }} }} }} ... on Commit {{ committedDate }} }} }}\n    }}\n"
+        ));
+    }
+    query.push_str("  }\n}");
+    query
+}
