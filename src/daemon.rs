@@ -86,9 +86,13 @@ impl Shared {
     }
 }
 
+/// Where the daemon reads the time: the system clock, or a fixed one in tests.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
 /// The daemon: configuration, clients and shared state.
 pub struct Daemon {
     config: Config,
+    clock: Clock,
     /// Shared with the HTTP server.
     pub shared: Arc<Shared>,
     testgrid: TestgridClient,
@@ -105,6 +109,11 @@ struct PollFailure {
 impl Daemon {
     /// Builds clients for `config`. `recording` keeps an exact log of upstream requests.
     pub fn new(config: Config, recording: bool) -> anyhow::Result<Daemon> {
+        Daemon::with_clock(config, recording, Arc::new(unix_now))
+    }
+
+    /// Like [`Daemon::new`], reading the time from `clock` (tests pin it).
+    pub fn with_clock(config: Config, recording: bool, clock: Clock) -> anyhow::Result<Daemon> {
         let metrics = Metrics::new(recording);
         let http = HttpClient::new(config.request_timeout)?;
         let testgrid = TestgridClient::new(
@@ -143,6 +152,7 @@ impl Daemon {
         });
         let daemon = Daemon {
             config,
+            clock,
             shared,
             testgrid,
             github,
@@ -150,9 +160,15 @@ impl Daemon {
         };
         if let BranchSelection::Explicit(list) = &daemon.config.branches {
             let branches = daemon.branch_dashboards(list);
-            daemon.shared.update(unix_now(), |o| o.branches = branches);
+            daemon
+                .shared
+                .update(daemon.now(), |o| o.branches = branches);
         }
         Ok(daemon)
+    }
+
+    fn now(&self) -> i64 {
+        (self.clock)()
     }
 
     /// The configuration in force.
@@ -204,7 +220,7 @@ impl Daemon {
     }
 
     fn record(&self, source: Source, started: Instant, result: &Result<(), PollFailure>) {
-        let now = unix_now();
+        let now = self.now();
         let duration = started.elapsed().as_secs_f64();
         self.shared.update(now, |o| {
             let health = o
@@ -233,7 +249,7 @@ impl Daemon {
             message: error.to_string(),
             not_before: None,
         })?;
-        let now = unix_now();
+        let now = self.now();
         self.shared.update(now, |o| o.schedule = Some(schedule));
         if self.config.branches == BranchSelection::Auto {
             let github_branches = self.shared.read(|o| {
@@ -249,7 +265,7 @@ impl Daemon {
     }
 
     async fn poll_github(&self) -> Result<(), PollFailure> {
-        let now = unix_now();
+        let now = self.now();
         let resolve = |release_branches: &[String]| self.resolve_branches(release_branches, now);
         match self.github.poll(&resolve, now).await {
             Ok(data) => {
@@ -269,7 +285,7 @@ impl Daemon {
                     "GitHub cycle cost."
                 );
                 self.set_branches(&watched, now);
-                self.shared.update(unix_now(), |o| {
+                self.shared.update(self.now(), |o| {
                     o.releases = data.releases.clone();
                     o.github = Some(data);
                 });
@@ -303,7 +319,7 @@ impl Daemon {
                 }
             }
         }
-        let now = unix_now();
+        let now = self.now();
         self.shared.update(now, |o| {
             let wanted: Vec<&String> = branches
                 .iter()
@@ -395,7 +411,7 @@ impl Daemon {
         if let Some(error) = first_error {
             tracing::debug!(%error, "Some TestGrid column headers could not be read; readiness at HEAD is unknown for those tabs.");
         }
-        self.shared.update(unix_now(), |o| {
+        self.shared.update(self.now(), |o| {
             o.headers
                 .retain(|(dashboard, _), _| results.contains_key(dashboard));
             o.headers.extend(fresh);
@@ -479,7 +495,7 @@ impl Daemon {
                     let backoff = backoff(consecutive_failures, interval);
                     let wait = match failure.not_before {
                         Some(at) => {
-                            backoff.max(Duration::from_secs((at - unix_now()).max(0) as u64))
+                            backoff.max(Duration::from_secs((at - self.now()).max(0) as u64))
                         }
                         None => backoff,
                     };

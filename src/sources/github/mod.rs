@@ -613,6 +613,8 @@ struct ClientState {
     graphql_limit: Option<RateLimit>,
     /// Last REST rate-limit readings by resource.
     rest_limits: BTreeMap<String, RateLimit>,
+    /// GitHub asked us not to send anything before this time (unix seconds).
+    not_before: Option<(i64, String)>,
 }
 
 /// Reads GitHub for the watched repository.
@@ -718,16 +720,21 @@ impl GithubClient {
     }
 
     /// Turns a non-2xx answer into the specific error, counting it.
-    fn http_error(&self, response: &RawResponse) -> GithubError {
+    fn http_error(&self, response: &RawResponse, now: i64) -> GithubError {
         let outcome = classify_status(response.status, &response.headers);
         self.counter.record(Source::Github, outcome);
         let message = github_message(&response.body);
         if outcome == Outcome::RateLimited {
-            return GithubError::RateLimited {
-                message,
+            let error = GithubError::RateLimited {
+                message: message.clone(),
                 reset_at: header_i64(&response.headers, "x-ratelimit-reset"),
                 retry_after: header_i64(&response.headers, "retry-after").map(|s| s.max(0) as u64),
             };
+            // Remember it: no request goes out before GitHub allows it, whoever asks.
+            if let Some(at) = error.retry_not_before(now) {
+                self.state().not_before = Some((at, message));
+            }
+            return error;
         }
         match response.status {
             StatusCode::UNAUTHORIZED => GithubError::Unauthorized { message },
@@ -749,6 +756,15 @@ impl GithubClient {
     /// Refuses to send a query when the budget is spent until its reset.
     fn check_budget(&self, now: i64) -> Result<(), GithubError> {
         let state = self.state();
+        if let Some((at, message)) = &state.not_before {
+            if *at > now {
+                return Err(GithubError::RateLimited {
+                    message: format!("still waiting after: {message}"),
+                    reset_at: Some(*at),
+                    retry_after: None,
+                });
+            }
+        }
         if let Some(limit) = &state.graphql_limit {
             let reset_future = limit.reset_at.is_some_and(|reset| reset > now);
             if limit.remaining < GRAPHQL_RESERVE_POINTS && reset_future {
@@ -780,7 +796,7 @@ impl GithubClient {
         cycle.cost.graphql_queries += 1;
         let response = self.send(octo._post(url, Some(&body))).await?;
         if !response.status.is_success() {
-            return Err(self.http_error(&response));
+            return Err(self.http_error(&response, now));
         }
         let envelope: GraphqlEnvelope = match serde_json::from_slice(&response.body) {
             Ok(envelope) => envelope,
@@ -821,11 +837,15 @@ impl GithubClient {
             if let Some(limit) = self.state().graphql_limit.as_mut() {
                 limit.remaining = 0;
             }
-            return Err(GithubError::RateLimited {
+            let error = GithubError::RateLimited {
                 message: rate_limited.message.clone(),
                 reset_at,
                 retry_after: header_i64(&response.headers, "retry-after").map(|s| s.max(0) as u64),
-            });
+            };
+            if let Some(at) = error.retry_not_before(now) {
+                self.state().not_before = Some((at, rate_limited.message.clone()));
+            }
+            return Err(error);
         }
         if let Some(forbidden) = errors
             .iter()
@@ -1144,7 +1164,7 @@ impl GithubClient {
                 }
                 (decoded, full)
             } else {
-                return Err(self.http_error(&response));
+                return Err(self.http_error(&response, now));
             };
             for release in &page_releases {
                 missing.remove(&release.version.minor());

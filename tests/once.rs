@@ -1,0 +1,527 @@
+//! One full poll (`Daemon::once`, and the `branchwatch once` binary) against the replay upstream,
+//! healthy and broken: the right metrics, clear errors, the last good data kept, no panics.
+
+use std::{process::Command, time::Duration};
+
+use branchwatch::{
+    config::{BranchSelection, Config, TestgridApi},
+    daemon::Daemon,
+    demo::{Fault, ReplayUpstream, Scenario},
+    snapshot::{BranchStatus, Condition, Snapshot},
+    sources::{Outcome, Source},
+};
+
+/// 2026-11-25T12:00:00Z: a fixed moment so every figure is reproducible.
+const NOW: i64 = 1_795_608_000;
+
+async fn replay(phase: i64) -> ReplayUpstream {
+    ReplayUpstream::start(Scenario::pinned(NOW, phase))
+        .await
+        .expect("replay upstream starts")
+}
+
+fn config_for(upstream: &ReplayUpstream, api: TestgridApi) -> Config {
+    let mut config = branchwatch::demo::config(&upstream.url());
+    config.testgrid.api = api;
+    config
+}
+
+/// A daemon whose clock is pinned to the replay's `NOW`.
+fn pinned_daemon(config: Config) -> Daemon {
+    Daemon::with_clock(config, true, std::sync::Arc::new(|| NOW)).unwrap()
+}
+
+fn metric_value(exposition: &str, series: &str) -> Option<f64> {
+    exposition.lines().find_map(|line| {
+        let (name, value) = line.rsplit_once(' ')?;
+        (name == series).then(|| value.parse().ok()).flatten()
+    })
+}
+
+fn branch_status(snapshot: &Snapshot, branch: &str) -> BranchStatus {
+    snapshot.branch(branch).expect("branch is watched").status
+}
+
+#[tokio::test]
+async fn a_healthy_cycle_reports_every_branch_with_all_sources_up() {
+    let upstream = replay(10).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    let failures = daemon.once().await;
+    assert!(failures.is_empty(), "{failures:?}");
+    let snapshot = daemon.shared.snapshot();
+    let names: Vec<&str> = snapshot.branches.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "master",
+            "release-1.34",
+            "release-1.35",
+            "release-1.36",
+            "release-1.37"
+        ]
+    );
+    assert_eq!(branch_status(&snapshot, "master"), BranchStatus::Flaky);
+    assert_eq!(
+        branch_status(&snapshot, "release-1.34"),
+        BranchStatus::Green
+    );
+    let exposition = daemon.shared.render_metrics();
+    for source in ["testgrid", "github", "schedule"] {
+        assert_eq!(
+            metric_value(
+                &exposition,
+                &format!("branchwatch_source_up{{source=\"{source}\"}}")
+            ),
+            Some(1.0),
+            "{source}"
+        );
+    }
+    // 22 blocking + 24 informing tabs per branch, each with 8 status series.
+    let tab_series = exposition
+        .lines()
+        .filter(|l| l.starts_with("branchwatch_testgrid_tab_status{branch=\"release-1.37\""))
+        .count();
+    assert_eq!(tab_series, (22 + 24) * 8);
+    assert_eq!(
+        metric_value(
+            &exposition,
+            "branchwatch_testgrid_tab_status{branch=\"master\",dashboard=\"sig-release-master-blocking\",tab=\"sig-network-kind, loadbalancer-master\",status=\"PASSING\"}"
+        ),
+        Some(1.0),
+        "tab names with spaces and commas survive"
+    );
+}
+
+#[tokio::test]
+async fn the_red_phase_makes_release_1_34_red_and_its_approved_picks_only_blocked_by_branch() {
+    let upstream = replay(120).await;
+    for api in [TestgridApi::Legacy, TestgridApi::V1] {
+        let daemon = pinned_daemon(config_for(&upstream, api));
+        assert!(daemon.once().await.is_empty());
+        let snapshot = daemon.shared.snapshot();
+        let branch = snapshot.branch("release-1.34").unwrap();
+        assert_eq!(
+            branch.status,
+            BranchStatus::Red,
+            "{api:?}: {}",
+            branch.status_reason
+        );
+        assert!(branch.status_reason.contains("verify-1.34"));
+        let verify = branch
+            .presubmits
+            .iter()
+            .find(|p| p.context == "pull-kubernetes-verify")
+            .unwrap();
+        assert!(verify.branch_wide);
+        let twin = verify
+            .periodic_twin
+            .as_ref()
+            .expect("verify-1.34 is the periodic twin");
+        assert_eq!(twin.tab, "verify-1.34");
+        assert!(twin.failing);
+        assert!(branch.pull_request_counts["only_blocked_by_branch"] >= 2);
+        let only_blocked: Vec<_> = branch
+            .pull_requests
+            .iter()
+            .filter(|pr| pr.conditions.contains(&Condition::OnlyBlockedByBranch))
+            .collect();
+        for pr in &only_blocked {
+            assert!(pr.conditions.contains(&Condition::CherryPickApproved));
+            assert!(pr.failing_contexts.iter().all(|c| c.branch_wide));
+            assert_eq!(
+                pr.failing_contexts[0].description, "Job failed.",
+                "padding and BaseSHA hidden"
+            );
+        }
+        // Other branches are untouched by 1.34's trouble.
+        assert_eq!(
+            branch_status(&snapshot, "release-1.37"),
+            BranchStatus::Green
+        );
+        assert_eq!(
+            branch_status(&snapshot, "release-1.36"),
+            BranchStatus::Green
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_stale_phase_makes_release_1_36_stale() {
+    let upstream = replay(400).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::Legacy));
+    assert!(daemon.once().await.is_empty());
+    let snapshot = daemon.shared.snapshot();
+    assert_eq!(
+        branch_status(&snapshot, "release-1.36"),
+        BranchStatus::Stale
+    );
+    assert_eq!(
+        branch_status(&snapshot, "release-1.34"),
+        BranchStatus::Green
+    );
+}
+
+#[tokio::test]
+async fn release_timing_comes_from_releases_and_the_schedule() {
+    let upstream = replay(10).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    assert!(daemon.once().await.is_empty());
+    let exposition = daemon.shared.render_metrics();
+    let value = |series: &str| metric_value(&exposition, series);
+    assert_eq!(
+        value("branchwatch_days_since_last_patch_release{branch=\"release-1.37\"}"),
+        Some(11.0),
+        "published 11 days 18 hours ago"
+    );
+    assert_eq!(
+        value("branchwatch_patch_release_window{branch=\"release-1.37\",state=\"too_soon\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        value("branchwatch_patch_release_window{branch=\"release-1.35\",state=\"overdue\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        value("branchwatch_patch_release_target_missed{branch=\"release-1.35\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        value("branchwatch_cherry_pick_freeze{branch=\"release-1.36\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        value("branchwatch_cherry_pick_freeze{branch=\"release-1.37\"}"),
+        Some(0.0)
+    );
+    assert!(exposition.contains("branchwatch_last_patch_release_timestamp_seconds{branch=\"release-1.37\",version=\"v1.37.3\"}"));
+    assert!(exposition.contains("branchwatch_testgrid_tab_runs_at_head{branch=\"release-1.37\",dashboard=\"sig-release-1.37-blocking\""));
+    assert!(
+        !exposition.contains("branch=\"master\",version="),
+        "master has no patch releases"
+    );
+}
+
+#[tokio::test]
+async fn an_html_500_from_testgrid_marks_it_down_keeps_the_last_good_data_and_recovers() {
+    let upstream = replay(10).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::Legacy));
+    assert!(daemon.once().await.is_empty());
+    let tabs_before = daemon
+        .shared
+        .snapshot()
+        .branch("release-1.35")
+        .unwrap()
+        .dashboards[0]
+        .tabs
+        .len();
+
+    upstream.set_fault(Source::Testgrid, Some(Fault::Html500));
+    let failures = daemon.once().await;
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].0, Source::Testgrid);
+    assert!(
+        failures[0].1.contains("HTTP 500") && failures[0].1.contains("500 Server Error"),
+        "{}",
+        failures[0].1
+    );
+    let snapshot = daemon.shared.snapshot();
+    assert!(!snapshot.source(Source::Testgrid).unwrap().up);
+    assert!(
+        snapshot.source(Source::Github).unwrap().up,
+        "GitHub is unaffected"
+    );
+    assert_eq!(
+        snapshot.branch("release-1.35").unwrap().dashboards[0]
+            .tabs
+            .len(),
+        tabs_before,
+        "the last good tabs are still served"
+    );
+    let exposition = daemon.shared.render_metrics();
+    assert_eq!(
+        metric_value(&exposition, "branchwatch_source_up{source=\"testgrid\"}"),
+        Some(0.0)
+    );
+    assert!(
+        metric_value(
+            &exposition,
+            "branchwatch_upstream_requests_total{outcome=\"server_error\",source=\"testgrid\"}"
+        )
+        .unwrap()
+            >= 10.0
+    );
+
+    upstream.set_fault(Source::Testgrid, None);
+    assert!(daemon.once().await.is_empty());
+    assert!(
+        daemon
+            .shared
+            .snapshot()
+            .source(Source::Testgrid)
+            .unwrap()
+            .up
+    );
+}
+
+#[tokio::test]
+async fn truncated_and_not_found_testgrid_bodies_are_clear_errors() {
+    let upstream = replay(10).await;
+    for (api, fault, expected) in [
+        (TestgridApi::Legacy, Fault::Truncated, "truncated JSON"),
+        (TestgridApi::V1, Fault::Truncated, "truncated JSON"),
+        (
+            TestgridApi::Legacy,
+            Fault::DashboardNotFound,
+            "does not exist",
+        ),
+        (TestgridApi::V1, Fault::DashboardNotFound, "does not exist"),
+    ] {
+        upstream.set_fault(Source::Testgrid, Some(fault));
+        let daemon = pinned_daemon(config_for(&upstream, api));
+        let failures = daemon.once().await;
+        let testgrid = failures
+            .iter()
+            .find(|(s, _)| *s == Source::Testgrid)
+            .expect("testgrid failed");
+        assert!(
+            testgrid.1.contains(expected),
+            "{api:?} {fault:?}: {}",
+            testgrid.1
+        );
+        // Nothing decoded, so every branch is unknown rather than wrongly green.
+        assert_eq!(
+            branch_status(&daemon.shared.snapshot(), "release-1.34"),
+            BranchStatus::Unknown
+        );
+    }
+}
+
+#[tokio::test]
+async fn github_failures_each_give_a_specific_reason_and_testgrid_keeps_working() {
+    let upstream = replay(10).await;
+    let cases = [
+        (Fault::Unauthorized, "rejected the token (401"),
+        (
+            Fault::Forbidden,
+            "refused access to kubernetes/kubernetes (403",
+        ),
+        (
+            Fault::RateLimited {
+                reset_at: NOW + 1800,
+            },
+            "rate limit reached",
+        ),
+        (Fault::SecondaryLimit { retry_after: 90 }, "Retry-After 90s"),
+        (Fault::BadGateway, "HTTP 502"),
+        (Fault::GraphqlErrors, "GraphQL errors: Something went wrong"),
+    ];
+    for (fault, expected) in cases {
+        upstream.set_fault(Source::Github, Some(fault));
+        let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+        let failures = daemon.once().await;
+        assert_eq!(failures.len(), 1, "{fault:?}: {failures:?}");
+        assert_eq!(failures[0].0, Source::Github);
+        assert!(
+            failures[0].1.contains(expected),
+            "{fault:?}: {}",
+            failures[0].1
+        );
+        assert!(
+            !failures[0].1.contains("demo-token"),
+            "the token never appears"
+        );
+        let exposition = daemon.shared.render_metrics();
+        assert_eq!(
+            metric_value(&exposition, "branchwatch_source_up{source=\"github\"}"),
+            Some(0.0)
+        );
+        assert_eq!(
+            metric_value(&exposition, "branchwatch_source_up{source=\"testgrid\"}"),
+            Some(1.0)
+        );
+        assert!(exposition.contains("branchwatch_testgrid_tab_status{branch=\"release-1.37\""));
+    }
+    upstream.set_fault(Source::Github, None);
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_waited_out_instead_of_retried() {
+    let upstream = replay(10).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    upstream.set_fault(
+        Source::Github,
+        Some(Fault::RateLimited {
+            reset_at: NOW + 1800,
+        }),
+    );
+    daemon.once().await;
+    let github_requests = |u: &ReplayUpstream| {
+        u.requests()
+            .iter()
+            .filter(|r| r.starts_with("github"))
+            .count()
+    };
+    assert_eq!(github_requests(&upstream), 1, "one request, then stop");
+    // Even with GitHub healthy again, nothing is sent before the reset time.
+    upstream.set_fault(Source::Github, None);
+    let failures = daemon.once().await;
+    assert!(failures[0].1.contains("rate limit"), "{failures:?}");
+    assert_eq!(github_requests(&upstream), 1, "no request before the reset");
+}
+
+#[tokio::test]
+async fn partial_graphql_data_is_used_and_the_error_counted() {
+    let upstream = replay(10).await;
+    upstream.set_fault(Source::Github, Some(Fault::GraphqlPartial));
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    let failures = daemon.once().await;
+    assert!(failures.is_empty(), "{failures:?}");
+    let snapshot = daemon.shared.snapshot();
+    assert!(snapshot.source(Source::Github).unwrap().up);
+    assert!(snapshot.branch("release-1.35").unwrap().pull_request_counts["open"] > 0);
+    upstream.set_fault(Source::Github, None);
+}
+
+#[tokio::test]
+async fn without_a_token_github_is_down_with_the_reason_and_nothing_is_sent() {
+    let upstream = replay(10).await;
+    let mut config = config_for(&upstream, TestgridApi::V1);
+    config.github.token = None;
+    config.branches = BranchSelection::Explicit(vec!["master".into(), "release-1.35".into()]);
+    let daemon = pinned_daemon(config);
+    let failures = daemon.once().await;
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0].1.contains("no GitHub token"),
+        "{}",
+        failures[0].1
+    );
+    assert!(upstream.requests().iter().all(|r| !r.starts_with("github")));
+    assert_eq!(
+        branch_status(&daemon.shared.snapshot(), "release-1.35"),
+        BranchStatus::Green
+    );
+}
+
+#[tokio::test]
+async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_releases_free() {
+    let upstream = replay(10).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    assert!(daemon.once().await.is_empty());
+    let ops = |u: &ReplayUpstream, prefix: &str| {
+        u.requests()
+            .iter()
+            .filter(|r| r.starts_with(prefix))
+            .count()
+    };
+    // 1 BranchHeads + 5 branches × 1 page + 1 parents batch + 1 release tags.
+    assert_eq!(ops(&upstream, "github graphql"), 8);
+    assert_eq!(upstream.graphql_points(), 8);
+    assert_eq!(ops(&upstream, "github releases"), 1);
+    assert_eq!(ops(&upstream, "testgrid tab-summaries"), 10);
+    assert_eq!(ops(&upstream, "schedule"), 1);
+
+    upstream.clear_requests();
+    assert!(daemon.once().await.is_empty());
+    let recorded = daemon.shared.metrics.requests.recorded();
+    let not_modified = recorded
+        .iter()
+        .filter(|(s, o)| *s == Source::Github && *o == Outcome::NotModified)
+        .count();
+    assert_eq!(not_modified, 1, "the unchanged release list is a free 304");
+    assert_eq!(
+        recorded
+            .iter()
+            .filter(|(s, o)| *s == Source::Schedule && *o == Outcome::NotModified)
+            .count(),
+        1
+    );
+    // Merged parents are cached; only the unmerged ones are asked again.
+    assert_eq!(ops(&upstream, "github graphql ParentPullRequests"), 1);
+}
+
+#[tokio::test]
+async fn the_binary_exits_non_zero_and_names_the_failed_source() {
+    let upstream = replay(10).await;
+    upstream.set_fault(Source::Testgrid, Some(Fault::Html500));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    let base = upstream.url();
+    std::fs::write(
+        &config,
+        format!(
+            "testgrid:\n  url: {base}/testgrid\n  api: legacy\nschedule:\n  url: {base}/schedule.yaml\ngithub:\n  api_url: {base}/github\nbranches: [master, release-1.35]\nrequest_timeout: 5s\n"
+        ),
+    )
+    .unwrap();
+    let binary = env!("CARGO_BIN_EXE_branchwatch");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(binary)
+            .args(["once", "--config"])
+            .arg(&config)
+            .env_remove("GITHUB_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("source testgrid failed") && stderr.contains("500 Server Error"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("source github failed") && stderr.contains("no GitHub token"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("branchwatch_source_up{source=\"testgrid\"} 0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("branchwatch_source_up{source=\"schedule\"} 1"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("panicked"));
+    let _ = Duration::ZERO;
+}
+
+#[tokio::test]
+async fn the_demo_exposition_passes_promtool_except_the_contract_mandated_days_metric() {
+    let upstream = replay(120).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    assert!(daemon.once().await.is_empty());
+    let exposition = daemon.shared.render_metrics();
+    let output = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = Command::new("promtool")
+            .args(["check", "metrics"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("promtool is on PATH (Debian package `prometheus`; the README's test command installs it)");
+        child.stdin.take().unwrap().write_all(exposition.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // DESIGN.md names this metric `..._days_since_...`; promtool prefers base units. That one
+    // lint is the only complaint allowed (see README, "Metrics").
+    let complaints: Vec<&str> = report
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter(|l| *l != "branchwatch_days_since_last_patch_release use base unit \"seconds\" instead of \"days\"")
+        .collect();
+    assert!(
+        complaints.is_empty(),
+        "promtool complaints: {complaints:#?}"
+    );
+}
