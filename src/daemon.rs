@@ -125,10 +125,7 @@ impl Daemon {
         );
         let github = GithubClient::new(
             http.reqwest().clone(),
-            &config.github.api_url,
-            &config.github.owner,
-            &config.github.repo,
-            config.github.token_text(),
+            &config.github,
             config.request_timeout,
             metrics.requests.clone(),
             metrics.graphql_points.clone(),

@@ -525,3 +525,39 @@ async fn the_demo_exposition_passes_promtool_except_the_contract_mandated_days_m
         "promtool complaints: {complaints:#?}"
     );
 }
+
+#[tokio::test]
+async fn five_branches_with_thirty_prs_each_cost_ten_points_then_seven() {
+    let upstream = replay(10).await;
+    upstream.set_pull_requests_per_branch(30);
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    assert!(daemon.once().await.is_empty());
+    let snapshot = daemon.shared.snapshot();
+    let open: u32 = snapshot
+        .branches
+        .iter()
+        .map(|b| b.pull_request_counts["open"])
+        .sum();
+    assert_eq!(open, 150);
+    let graphql = |u: &ReplayUpstream, op: &str| {
+        u.requests()
+            .iter()
+            .filter(|r| r.as_str() == format!("github graphql {op}"))
+            .count()
+    };
+    // Each document costs 1 point by GitHub's formula (tests/graphql_schema.rs).
+    assert_eq!(graphql(&upstream, "BranchHeads"), 1);
+    assert_eq!(graphql(&upstream, "BranchPullRequests"), 5);
+    assert_eq!(
+        graphql(&upstream, "ParentPullRequests"),
+        3,
+        "150 parents in batches of 50"
+    );
+    assert_eq!(graphql(&upstream, "ReleaseTags"), 1);
+    assert_eq!(upstream.graphql_points(), 10);
+    // Next cycle: merged parents come from the cache (the demo leaves 1 in 7 unmerged).
+    upstream.clear_requests();
+    assert!(daemon.once().await.is_empty());
+    assert_eq!(graphql(&upstream, "ParentPullRequests"), 1);
+    assert_eq!(upstream.graphql_points(), 10 + 8);
+}

@@ -426,14 +426,14 @@ pub struct DemoPr {
     pub parent_note: bool,
 }
 
-/// Open PRs of `branch` at `now`.
-pub fn pull_requests(branch: &str, now: i64, phase: i64) -> Vec<DemoPr> {
+/// Open PRs of `branch` at `now` (`count` overrides the usual 7–12 per branch).
+pub fn pull_requests(branch: &str, now: i64, phase: i64, count: Option<u64>) -> Vec<DemoPr> {
     let branch_index = BRANCHES.iter().position(|b| *b == branch).unwrap_or(0) as u64;
-    let count = if branch == "master" {
+    let count = count.unwrap_or(if branch == "master" {
         12
     } else {
         7 + hash(&[branch]) % 4
-    };
+    });
     let base = head(branch);
     (0..count)
         .map(|i| {

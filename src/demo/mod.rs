@@ -124,6 +124,7 @@ struct ReplayState {
     requests: Mutex<Vec<String>>,
     graphql_points: AtomicU64,
     graphql_remaining: AtomicI64,
+    pulls_per_branch: Mutex<Option<u64>>,
 }
 
 impl ReplayState {
@@ -170,6 +171,7 @@ impl ReplayUpstream {
             requests: Mutex::default(),
             graphql_points: AtomicU64::new(0),
             graphql_remaining: AtomicI64::new(5000),
+            pulls_per_branch: Mutex::new(None),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
@@ -199,6 +201,15 @@ impl ReplayUpstream {
             Source::Github => faults.github = fault,
             Source::Schedule => faults.schedule = fault,
         }
+    }
+
+    /// Serves exactly `count` open PRs per branch (for load and budget tests).
+    pub fn set_pull_requests_per_branch(&self, count: u64) {
+        *self
+            .state
+            .pulls_per_branch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(count);
     }
 
     /// Moves the replay clock (for tests).
@@ -485,6 +496,10 @@ async fn graphql(
     let scenario = state.scenario();
     let (now, phase) = (scenario.now(), scenario.phase());
     let partial = state.fault(Source::Github) == Some(Fault::GraphqlPartial);
+    let count = *state
+        .pulls_per_branch
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     let mut errors: Vec<Value> = Vec::new();
     let data = match operation.as_str() {
         "BranchHeads" => {
@@ -513,7 +528,7 @@ async fn graphql(
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
             let all: Vec<Value> = if data::BRANCHES.contains(&base) {
-                data::pull_requests(base, now, phase)
+                data::pull_requests(base, now, phase, count)
                     .into_iter()
                     .map(|pr| pr.node)
                     .collect()
@@ -534,7 +549,7 @@ async fn graphql(
         "ParentPullRequests" => {
             let parents: Vec<data::DemoPr> = data::BRANCHES
                 .iter()
-                .flat_map(|b| data::pull_requests(b, now, phase))
+                .flat_map(|b| data::pull_requests(b, now, phase, count))
                 .collect();
             let mut repository = serde_json::Map::new();
             let alias = Regex::new(r"p(\d+): pullRequest\(number: (\d+)\)").expect("valid regex");

@@ -105,8 +105,11 @@ impl Outcome {
 #[derive(Clone)]
 pub struct RequestCounter {
     counter: IntCounterVec,
-    log: Option<Arc<Mutex<Vec<(Source, Outcome)>>>>,
+    log: Option<RequestLog>,
 }
+
+/// Every request counted, in order (tests only).
+type RequestLog = Arc<Mutex<Vec<(Source, Outcome)>>>;
 
 impl RequestCounter {
     /// Wraps the `branchwatch_upstream_requests_total` counter.

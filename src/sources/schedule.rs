@@ -69,10 +69,13 @@ impl ScheduleClient {
         if let Some((etag, _)) = &cached {
             headers.insert(http::header::IF_NONE_MATCH, etag.clone());
         }
-        let response = self.http.get(&self.url, headers).await.map_err(|error| {
-            self.counter.record(Source::Schedule, error.outcome());
-            error
-        })?;
+        let response = self
+            .http
+            .get(&self.url, headers)
+            .await
+            .inspect_err(|error| {
+                self.counter.record(Source::Schedule, error.outcome());
+            })?;
         if response.status == StatusCode::NOT_MODIFIED {
             if let Some((_, schedule)) = cached {
                 self.counter.record(Source::Schedule, Outcome::NotModified);
@@ -90,9 +93,8 @@ impl ScheduleClient {
             });
         }
         let text = String::from_utf8_lossy(&response.body);
-        let schedule = parse_schedule(&text).map_err(|error| {
+        let schedule = parse_schedule(&text).inspect_err(|_| {
             self.counter.record(Source::Schedule, Outcome::DecodeError);
-            error
         })?;
         self.counter.record(Source::Schedule, Outcome::Ok);
         if let Some(etag) = response.headers.get(http::header::ETAG) {

@@ -640,18 +640,15 @@ impl GithubClient {
     /// A client; without a token every poll fails with [`GithubError::MissingToken`].
     pub fn new(
         reqwest: reqwest::Client,
-        api_url: &str,
-        owner: &str,
-        repo: &str,
-        token: Option<&str>,
+        github: &crate::config::GithubConfig,
         timeout: Duration,
         counter: RequestCounter,
         points: IntCounter,
     ) -> anyhow::Result<GithubClient> {
-        let octo = match token {
+        let octo = match github.token_text() {
             Some(token) => Some(
                 Octocrab::builder()
-                    .base_uri(api_url)?
+                    .base_uri(github.api_url.as_str())?
                     .personal_token(token.to_string())
                     .build_with_reqwest(reqwest)?,
             ),
@@ -659,9 +656,9 @@ impl GithubClient {
         };
         Ok(GithubClient {
             octo,
-            api_url: api_url.trim_end_matches('/').to_string(),
-            owner: owner.to_string(),
-            repo: repo.to_string(),
+            api_url: github.api_url.trim_end_matches('/').to_string(),
+            owner: github.owner.clone(),
+            repo: github.repo.clone(),
             timeout,
             counter,
             points,
