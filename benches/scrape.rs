@@ -13,7 +13,11 @@ use branchwatch::{
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
         .map(|pages| pages * 4)
         .unwrap_or(0)
 }
@@ -51,19 +55,26 @@ fn main() {
             per_scrape.as_secs_f64() * 1e6 / series as f64
         );
 
-        let cycles = 300;
+        let cycles = 600;
         let mut rss_after_warmup = 0;
+        let mut rss_mid = 0;
         let started = Instant::now();
         for cycle in 1..=cycles {
             assert!(daemon.once().await.is_empty());
+            // The replay upstream lives in this process too; its request log is test-only state.
+            upstream.clear_requests();
             if cycle == 50 {
                 rss_after_warmup = rss_kib();
             }
+            if cycle == 300 {
+                rss_mid = rss_kib();
+            }
         }
         println!(
-            "{cycles} full cycles: {:?} per cycle; RSS after 50 cycles {} KiB, after {cycles} {} KiB",
+            "{cycles} full cycles: {:?} per cycle; RSS after 50 cycles {} KiB, after 300 {} KiB, after {cycles} {} KiB",
             started.elapsed() / cycles,
             rss_after_warmup,
+            rss_mid,
             rss_kib()
         );
     });

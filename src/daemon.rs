@@ -267,6 +267,10 @@ impl Daemon {
         match self.github.poll(&resolve, now).await {
             Ok(data) => {
                 let watched = data.watched.clone();
+                self.shared
+                    .metrics
+                    .graphql_errors
+                    .inc_by(data.partial_errors.len() as u64);
                 if !data.partial_errors.is_empty() {
                     tracing::warn!(
                         errors = data.partial_errors.len(),

@@ -42,6 +42,7 @@ pub const METRIC_NAMES: &[&str] = &[
     "branchwatch_github_rate_limit_remaining",
     "branchwatch_github_rate_limit_reset_timestamp_seconds",
     "branchwatch_github_graphql_points_total",
+    "branchwatch_github_graphql_errors_total",
     "branchwatch_build_info",
 ];
 
@@ -52,6 +53,8 @@ pub struct Metrics {
     pub requests: RequestCounter,
     /// `branchwatch_github_graphql_points_total`.
     pub graphql_points: IntCounter,
+    /// `branchwatch_github_graphql_errors_total`.
+    pub graphql_errors: IntCounter,
 }
 
 impl Metrics {
@@ -71,6 +74,14 @@ impl Metrics {
             "GitHub GraphQL rate-limit points spent, as reported by rateLimit.cost on each response.",
         )
         .expect("static metric definition is valid");
+        let graphql_errors = IntCounter::new(
+            "branchwatch_github_graphql_errors_total",
+            "GitHub GraphQL errors that came with usable partial data (the valid part was used).",
+        )
+        .expect("static metric definition is valid");
+        registry
+            .register(Box::new(graphql_errors.clone()))
+            .expect("registered once");
         registry
             .register(Box::new(requests.clone()))
             .expect("registered once");
@@ -85,6 +96,7 @@ impl Metrics {
                 RequestCounter::new(requests)
             },
             graphql_points,
+            graphql_errors,
         }
     }
 

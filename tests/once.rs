@@ -378,6 +378,8 @@ async fn partial_graphql_data_is_used_and_the_error_counted() {
     assert!(failures.is_empty(), "{failures:?}");
     let snapshot = daemon.shared.snapshot();
     assert!(snapshot.source(Source::Github).unwrap().up);
+    let exposition = daemon.shared.render_metrics();
+    assert!(metric_value(&exposition, "branchwatch_github_graphql_errors_total").unwrap() >= 1.0);
     assert!(snapshot.branch("release-1.35").unwrap().pull_request_counts["open"] > 0);
     upstream.set_fault(Source::Github, None);
 }
