@@ -155,12 +155,15 @@ impl Daemon {
             github,
             schedule,
         };
-        if let BranchSelection::Explicit(list) = &daemon.config.branches {
-            let branches = daemon.branch_dashboards(list);
-            daemon
-                .shared
-                .update(daemon.now(), |o| o.branches = branches);
-        }
+        // Until the schedule or GitHub says more, `auto` watches master.
+        let initial = match &daemon.config.branches {
+            BranchSelection::Explicit(list) => list.clone(),
+            BranchSelection::Auto => discover_branches(None, &[], daemon.now()),
+        };
+        let branches = daemon.branch_dashboards(&initial);
+        daemon
+            .shared
+            .update(daemon.now(), |o| o.branches = branches);
         Ok(daemon)
     }
 

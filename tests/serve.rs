@@ -130,3 +130,63 @@ async fn serve_keeps_the_last_good_data_while_testgrid_fails_and_recovers_on_its
     .await
     .expect("graceful shutdown within 5s");
 }
+
+#[tokio::test]
+async fn the_binary_shuts_down_gracefully_on_sigterm() {
+    let upstream = ReplayUpstream::start(Scenario::live()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    let base = upstream.url();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    std::fs::write(
+        &config,
+        format!(
+            "listen: 127.0.0.1:{port}\npoll_interval: 2s\nrequest_timeout: 1s\ntestgrid:\n  url: {base}/testgrid\nschedule:\n  url: {base}/schedule.yaml\ngithub:\n  api_url: {base}/github\nbranches: [master, release-1.36]\n"
+        ),
+    )
+    .unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_branchwatch"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env_remove("GITHUB_TOKEN")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let address: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(stream) = tokio::net::TcpStream::connect(address).await {
+            drop(stream);
+            if get(address, "/readyz").await.0 == 200 {
+                break;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "branchwatch serve did not come up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pid = child.id().unwrap().to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let output = tokio::time::timeout(Duration::from_secs(12), child.wait_with_output())
+        .await
+        .expect("exits within the shutdown grace period")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status
+    );
+    assert!(stderr.contains("Shutting down."), "{stderr}");
+}
