@@ -148,7 +148,7 @@ async fn the_binary_shuts_down_gracefully_on_sigterm() {
         ),
     )
     .unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_branchwatch"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_branchwatch"))
         .args(["serve", "--config"])
         .arg(&config)
         .env_remove("GITHUB_TOKEN")

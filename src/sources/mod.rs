@@ -271,7 +271,7 @@ impl HttpClient {
                 .headers(headers)
                 .send()
                 .await
-                .map_err(|error| TransportError::Connect(describe_reqwest_error(&error)))?;
+                .map_err(|error| TransportError::Connect(error_chain(&error)))?;
             let status = response.status();
             let headers = response.headers().clone();
             let response: http::Response<reqwest::Body> = response.into();
@@ -305,10 +305,11 @@ fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// A reqwest error without the URL query (which never holds secrets here, but may be long).
-fn describe_reqwest_error(error: &reqwest::Error) -> String {
+/// An error and its causes on one line (`outer: inner: root`), for logs and the status API.
+/// Request headers (and so the token) are never part of these messages.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
+    let mut source = error.source();
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());

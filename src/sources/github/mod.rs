@@ -693,7 +693,7 @@ impl GithubClient {
         let exchange = async {
             let response = request
                 .await
-                .map_err(|error| TransportError::Connect(describe_octocrab_error(&error)))?;
+                .map_err(|error| TransportError::Connect(super::error_chain(&error)))?;
             let (parts, body) = response.into_parts();
             let body = super::read_body(body).await?;
             Ok::<_, TransportError>(RawResponse {
@@ -1251,18 +1251,6 @@ fn github_message(body: &[u8]) -> String {
         .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
         .map(|message| super::excerpt(message.as_bytes()))
         .unwrap_or_else(|| super::excerpt(body))
-}
-
-/// octocrab errors without internals that could carry request headers.
-fn describe_octocrab_error(error: &octocrab::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
