@@ -563,3 +563,52 @@ async fn five_branches_with_thirty_prs_each_cost_ten_points_then_seven() {
     assert_eq!(graphql(&upstream, "ParentPullRequests"), 1);
     assert_eq!(upstream.graphql_points(), 10 + 8);
 }
+
+#[tokio::test]
+async fn releases_follow_link_pages_until_every_minor_is_found_and_pages_are_then_free() {
+    let upstream = replay(10).await;
+    let mut config = config_for(&upstream, TestgridApi::V1);
+    config.branches = BranchSelection::Explicit(vec!["release-1.33".into()]);
+    let daemon = pinned_daemon(config);
+    // release-1.33 is past end of life: TestGrid no longer has its dashboards, GitHub still has releases.
+    let failures = daemon.once().await;
+    assert!(
+        failures.iter().all(|(s, _)| *s == Source::Testgrid),
+        "{failures:?}"
+    );
+    let pages = upstream
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("github releases"))
+        .count();
+    assert!(
+        pages >= 2,
+        "v1.33's releases are past the first page ({pages} fetched)"
+    );
+    let release = daemon
+        .shared
+        .snapshot()
+        .branch("release-1.33")
+        .unwrap()
+        .release
+        .clone()
+        .unwrap();
+    assert_eq!(release.last_release.as_deref(), Some("v1.33.13"));
+    upstream.clear_requests();
+    assert!(
+        daemon
+            .once()
+            .await
+            .iter()
+            .all(|(s, _)| *s == Source::Testgrid)
+    );
+    let not_modified = daemon
+        .shared
+        .metrics
+        .requests
+        .recorded()
+        .iter()
+        .filter(|(s, o)| *s == Source::Github && *o == Outcome::NotModified)
+        .count();
+    assert_eq!(not_modified, pages, "every unchanged page is a free 304");
+}

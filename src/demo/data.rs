@@ -540,6 +540,7 @@ pub fn pull_requests(branch: &str, now: i64, phase: i64, count: Option<u64>) -> 
 pub fn release_history() -> Vec<(String, i64)> {
     let mut releases = Vec::new();
     for (minor, latest_patch, latest_age) in [
+        ("1.33", 13, 180),
         ("1.34", 12, 27),
         ("1.35", 9, 34),
         ("1.36", 7, 20),

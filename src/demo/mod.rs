@@ -610,13 +610,42 @@ async fn graphql(
     Json(response).into_response()
 }
 
+/// Releases per page: smaller than GitHub's 100 so that paging (`Link: rel="next"`) is exercised.
+const RELEASES_PER_PAGE: usize = 20;
+
 async fn releases(
     State(state): State<Arc<ReplayState>>,
     Path((owner, repo)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    state.log(format!("github releases {owner}/{repo}"));
-    let body = data::releases_json(state.scenario().anchor()).to_string();
+    let page: usize = query
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    state.log(format!("github releases {owner}/{repo} page {page}"));
+    let all = data::releases_json(state.scenario().anchor());
+    let items = all.as_array().cloned().unwrap_or_default();
+    let body = Value::Array(
+        items
+            .iter()
+            .skip((page - 1) * RELEASES_PER_PAGE)
+            .take(RELEASES_PER_PAGE)
+            .cloned()
+            .collect(),
+    )
+    .to_string();
+    let link = (page * RELEASES_PER_PAGE < items.len()).then(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        format!(
+            "<http://{host}/github/repos/{owner}/{repo}/releases?per_page=100&page={}>; rel=\"next\"",
+            page + 1
+        )
+    });
     if let Some(response) = github_fault(&state, &headers, &body) {
         return response;
     }
@@ -649,7 +678,10 @@ async fn releases(
         )
             .into_response()
     };
-    for (name, value) in limit_headers {
+    for (name, value) in limit_headers
+        .into_iter()
+        .chain(link.map(|link| ("link", link)))
+    {
         if let Ok(value) = value.parse() {
             response.headers_mut().insert(name, value);
         }

@@ -595,6 +595,32 @@ fn pull_request(wire: WirePullRequest) -> PullRequest {
 
 // === the client ===
 
+/// One cached page of `GET /releases`.
+#[derive(Clone)]
+struct ReleasePage {
+    etag: HeaderValue,
+    releases: Vec<PublishedRelease>,
+    /// The `rel="next"` page, if any.
+    next: Option<String>,
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get(http::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"")
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+    })
+}
+
 /// A decoded GraphQL answer: its data, and the errors that came with usable data.
 struct GraphqlAnswer {
     data: Value,
@@ -607,8 +633,8 @@ struct ClientState {
     /// Merged parents never change; cached in insertion order.
     merged_parents: BTreeMap<u64, ParentPr>,
     merged_order: std::collections::VecDeque<u64>,
-    /// REST ETag cache: URL → (etag, decoded page).
-    release_pages: HashMap<String, (HeaderValue, Vec<PublishedRelease>, bool)>,
+    /// REST ETag cache by URL (at most `MAX_RELEASE_PAGES` entries).
+    release_pages: HashMap<String, ReleasePage>,
     /// Last GraphQL rate-limit reading.
     graphql_limit: Option<RateLimit>,
     /// Last REST rate-limit readings by resource.
@@ -1108,36 +1134,35 @@ impl GithubClient {
         let octo = self.octo()?;
         let mut releases: Vec<PublishedRelease> = Vec::new();
         let mut missing: BTreeSet<Minor> = minors.iter().copied().collect();
+        let mut next_url = Some(format!(
+            "{}/repos/{}/{}/releases?per_page=100",
+            self.api_url, self.owner, self.repo
+        ));
         for page in 1..=MAX_RELEASE_PAGES {
-            let url = format!(
-                "{}/repos/{}/{}/releases?per_page=100&page={page}",
-                self.api_url, self.owner, self.repo
-            );
+            let Some(url) = next_url.take() else {
+                break;
+            };
             let cached = self.state().release_pages.get(&url).cloned();
             let mut headers = HeaderMap::new();
             headers.insert(
                 http::header::ACCEPT,
                 HeaderValue::from_static("application/vnd.github+json"),
             );
-            if let Some((etag, _, _)) = &cached {
-                headers.insert(http::header::IF_NONE_MATCH, etag.clone());
+            if let Some(page) = &cached {
+                headers.insert(http::header::IF_NONE_MATCH, page.etag.clone());
             }
             cycle.cost.rest_requests += 1;
             let response = self
                 .send(octo._get_with_headers(url.as_str(), Some(headers)))
                 .await?;
             self.record_rest_limit(&response.headers);
-            let (page_releases, full_page) = if response.status == StatusCode::NOT_MODIFIED {
+            let fetched = if response.status == StatusCode::NOT_MODIFIED {
+                // A 304 has no body and no Link header: both come from the cache.
                 self.counter.record(Source::Github, Outcome::NotModified);
                 cycle.cost.rest_not_modified += 1;
-                match cached {
-                    Some((_, releases, full)) => (releases, full),
-                    None => {
-                        return Err(GithubError::Decode(
-                            "304 Not Modified for a page never fetched".to_string(),
-                        ));
-                    }
-                }
+                cached.ok_or_else(|| {
+                    GithubError::Decode("304 Not Modified for a page never fetched".to_string())
+                })?
             } else if response.status.is_success() {
                 let decoded = match decode_releases_page(&response.body) {
                     Ok(decoded) => decoded,
@@ -1149,27 +1174,46 @@ impl GithubClient {
                     }
                 };
                 self.counter.record(Source::Github, Outcome::Ok);
-                let raw_count =
-                    serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&response.body)
-                        .map(|items| items.len())
-                        .unwrap_or(0);
-                let full = raw_count >= 100;
-                if let Some(etag) = response.headers.get(http::header::ETAG) {
+                // Follow `Link: rel="next"`; without one (some proxies drop it), a full page of
+                // 100 means there may be more.
+                let full = serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&response.body)
+                    .map(|items| items.len() >= 100)
+                    .unwrap_or(false);
+                let next = next_link(&response.headers).or_else(|| {
+                    full.then(|| {
+                        format!(
+                            "{}&page={}",
+                            url.split("&page=").next().unwrap_or(&url),
+                            page + 1
+                        )
+                    })
+                });
+                let fetched = ReleasePage {
+                    etag: response
+                        .headers
+                        .get(http::header::ETAG)
+                        .cloned()
+                        .unwrap_or(HeaderValue::from_static("")),
+                    releases: decoded,
+                    next,
+                };
+                if !fetched.etag.is_empty() {
                     self.state()
                         .release_pages
-                        .insert(url.clone(), (etag.clone(), decoded.clone(), full));
+                        .insert(url.clone(), fetched.clone());
                 }
-                (decoded, full)
+                fetched
             } else {
                 return Err(self.http_error(&response, now));
             };
-            for release in &page_releases {
+            for release in &fetched.releases {
                 missing.remove(&release.version.minor());
             }
-            releases.extend(page_releases);
-            if !full_page || missing.is_empty() {
+            releases.extend(fetched.releases);
+            if missing.is_empty() {
                 break;
             }
+            next_url = fetched.next;
         }
 
         // Tags: a patch tagged but without a release object still counts (published at tag time).
@@ -1256,6 +1300,20 @@ fn github_message(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_header_next_page_is_found() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::LINK,
+            HeaderValue::from_static("<https://api.github.com/repositories/20580498/releases?per_page=100&page=2>; rel=\"next\", <https://api.github.com/repositories/20580498/releases?per_page=100&page=9>; rel=\"last\""),
+        );
+        assert_eq!(
+            next_link(&headers).as_deref(),
+            Some("https://api.github.com/repositories/20580498/releases?per_page=100&page=2")
+        );
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
 
     #[test]
     fn prow_padding_and_base_sha_are_parsed_not_shown() {
