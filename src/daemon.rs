@@ -289,10 +289,17 @@ impl Daemon {
                     "GitHub cycle cost."
                 );
                 self.set_branches(&watched, now);
+                let mut heads_moved = false;
                 self.shared.update(self.now(), |o| {
+                    heads_moved = o.github.as_ref().map(|g| &g.heads) != Some(&data.heads);
                     o.releases = data.releases.clone();
                     o.github = Some(data);
                 });
+                // A new HEAD changes which runs are "at HEAD": refresh readiness now rather than
+                // at the next TestGrid poll.
+                if heads_moved {
+                    self.poll_headers().await;
+                }
                 Ok(())
             }
             Err(error) => Err(PollFailure {
@@ -345,7 +352,7 @@ impl Daemon {
                 }
             }
         });
-        self.poll_headers(&branches, &results).await;
+        self.poll_headers().await;
         if failures.is_empty() {
             return Ok(());
         }
@@ -366,29 +373,25 @@ impl Daemon {
 
     /// Column headers of blocking tabs, for readiness at HEAD. Best effort: the headers API is a
     /// separate host, and a failure here only leaves readiness unknown for the tab.
-    async fn poll_headers(
-        &self,
-        branches: &[BranchDashboards],
-        results: &BTreeMap<String, Result<crate::sources::testgrid::DashboardSummary, String>>,
-    ) {
-        let heads = self.shared.read(|o| {
-            o.github
-                .as_ref()
-                .map(|g| g.heads.clone())
-                .unwrap_or_default()
+    ///
+    /// Runs after every TestGrid poll (new tabs) and after a GitHub poll that moved a HEAD.
+    async fn poll_headers(&self) {
+        // Blocking tabs (last good summaries) of branches whose HEAD is known.
+        let wanted: Vec<(String, String)> = self.shared.read(|o| {
+            let heads = o.github.as_ref().map(|g| &g.heads);
+            o.branches
+                .iter()
+                .filter(|b| heads.is_some_and(|h| h.contains_key(&b.branch)))
+                .flat_map(|b| b.blocking.iter())
+                .filter_map(|d| o.dashboards.get(d).and_then(|obs| obs.summary.as_ref()))
+                .flat_map(|summary| {
+                    summary
+                        .tabs
+                        .iter()
+                        .map(|tab| (summary.name.clone(), tab.name.clone()))
+                })
+                .collect()
         });
-        let wanted: Vec<(String, String)> = branches
-            .iter()
-            .filter(|b| heads.contains_key(&b.branch))
-            .flat_map(|b| b.blocking.iter())
-            .filter_map(|d| results.get(d).and_then(|r| r.as_ref().ok()))
-            .flat_map(|summary| {
-                summary
-                    .tabs
-                    .iter()
-                    .map(|tab| (summary.name.clone(), tab.name.clone()))
-            })
-            .collect();
         if wanted.is_empty() {
             return;
         }
@@ -416,8 +419,9 @@ impl Daemon {
             tracing::debug!(%error, "Some TestGrid column headers could not be read; readiness at HEAD is unknown for those tabs.");
         }
         self.shared.update(self.now(), |o| {
+            let dashboards = &o.dashboards;
             o.headers
-                .retain(|(dashboard, _), _| results.contains_key(dashboard));
+                .retain(|(dashboard, _), _| dashboards.contains_key(dashboard));
             o.headers.extend(fresh);
         });
     }
