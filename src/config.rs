@@ -199,29 +199,6 @@ impl<const N: usize> Env for [(&str, &str); N] {
     }
 }
 
-/// The keys a configuration file may contain, in the order `check-config` prints them.
-pub const KEYS: &[&str] = &[
-    "listen",
-    "poll_interval",
-    "request_timeout",
-    "github.api_url",
-    "github.repo",
-    "github.token_file",
-    "testgrid.url",
-    "testgrid.api_url",
-    "testgrid.api",
-    "testgrid.dashboards.blocking",
-    "testgrid.dashboards.informing",
-    "testgrid.stale_after",
-    "schedule.url",
-    "branches",
-    "release_window.min",
-    "release_window.max",
-    "branch_wide.min_failing_prs",
-    "branch_wide.min_failing_fraction",
-    "branch_wide.failure_window",
-];
-
 impl Config {
     /// The configuration with every key at its default (no token unless `GITHUB_TOKEN` is set).
     pub fn defaults(env: &dyn Env) -> Config {

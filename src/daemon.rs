@@ -136,10 +136,6 @@ impl Daemon {
             stale_after: config.testgrid.stale_after,
             branch_wide: config.branch_wide,
             release_window: config.release_window,
-            repo_url: format!(
-                "https://github.com/{}/{}",
-                config.github.owner, config.github.repo
-            ),
         };
         let shared = Arc::new(Shared {
             observations: Mutex::new(Observations::default()),

@@ -8,7 +8,7 @@ use prometheus::{
 };
 
 use crate::{
-    snapshot::{BranchStatus, Condition, DashboardKind, Snapshot},
+    snapshot::{BranchStatus, DashboardKind, Snapshot},
     sources::{RequestCounter, Source, testgrid::TabStatus},
 };
 
@@ -439,9 +439,4 @@ pub fn snapshot_families(snapshot: &Snapshot) -> Vec<MetricFamily> {
     .into_iter()
     .filter_map(Family::into_family)
     .collect()
-}
-
-/// Every condition label the `branchwatch_pull_requests` family carries.
-pub fn pull_request_conditions() -> impl Iterator<Item = &'static str> {
-    std::iter::once("open").chain(Condition::ALL.iter().map(|c| c.as_str()))
 }

@@ -86,8 +86,6 @@ pub struct AnalysisSettings {
     pub branch_wide: BranchWideConfig,
     /// The patch release window.
     pub release_window: ReleaseWindowConfig,
-    /// `owner/repo` on GitHub, for links.
-    pub repo_url: String,
 }
 
 /// Turns observations into a snapshot. `previous` carries "status since" across polls.
