@@ -285,17 +285,13 @@ impl Daemon {
                     "GitHub cycle cost."
                 );
                 self.set_branches(&watched, now);
-                let mut heads_moved = false;
                 self.shared.update(self.now(), |o| {
-                    heads_moved = o.github.as_ref().map(|g| &g.heads) != Some(&data.heads);
                     o.releases = data.releases.clone();
                     o.github = Some(data);
                 });
-                // A new HEAD changes which runs are "at HEAD": refresh readiness now rather than
-                // at the next TestGrid poll.
-                if heads_moved {
-                    self.poll_headers().await;
-                }
+                // The first HEADs make readiness computable: read the headers now rather than at
+                // the next TestGrid poll (a no-op when they are already current).
+                self.poll_headers().await;
                 Ok(())
             }
             Err(error) => Err(PollFailure {
@@ -370,10 +366,12 @@ impl Daemon {
     /// Column headers of blocking tabs, for readiness at HEAD. Best effort: the headers API is a
     /// separate host, and a failure here only leaves readiness unknown for the tab.
     ///
-    /// Runs after every TestGrid poll (new tabs) and after a GitHub poll that moved a HEAD.
+    /// Runs after every TestGrid poll and every GitHub poll, and only fetches tabs whose newest
+    /// run changed since their headers were last read: about a hundred requests the first time,
+    /// a handful after that.
     async fn poll_headers(&self) {
         // Blocking tabs (last good summaries) of branches whose HEAD is known.
-        let wanted: Vec<(String, String)> = self.shared.read(|o| {
+        let wanted: Vec<(String, String, Option<i64>)> = self.shared.read(|o| {
             let heads = o.github.as_ref().map(|g| &g.heads);
             o.branches
                 .iter()
@@ -384,7 +382,10 @@ impl Daemon {
                     summary
                         .tabs
                         .iter()
-                        .map(|tab| (summary.name.clone(), tab.name.clone()))
+                        .map(|tab| (summary.name.clone(), tab.name.clone(), tab.last_run))
+                })
+                .filter(|(dashboard, tab, last_run)| {
+                    o.headers_run.get(&(dashboard.clone(), tab.clone())) != Some(last_run)
                 })
                 .collect()
         });
@@ -392,19 +393,19 @@ impl Daemon {
             return;
         }
         let fetched: Vec<_> = stream::iter(wanted)
-            .map(|(dashboard, tab)| async move {
+            .map(|(dashboard, tab, last_run)| async move {
                 let result = self.testgrid.headers(&dashboard, &tab).await;
-                ((dashboard, tab), result)
+                ((dashboard, tab), last_run, result)
             })
             .buffer_unordered(HEADER_CONCURRENCY)
             .collect()
             .await;
         let mut first_error = None;
         let mut fresh = BTreeMap::new();
-        for (key, result) in fetched {
+        for (key, last_run, result) in fetched {
             match result {
                 Ok(headers) => {
-                    fresh.insert(key, headers);
+                    fresh.insert(key, (last_run, headers));
                 }
                 Err(error) => {
                     first_error.get_or_insert(error);
@@ -418,7 +419,12 @@ impl Daemon {
             let dashboards = &o.dashboards;
             o.headers
                 .retain(|(dashboard, _), _| dashboards.contains_key(dashboard));
-            o.headers.extend(fresh);
+            o.headers_run
+                .retain(|(dashboard, _), _| dashboards.contains_key(dashboard));
+            for (key, (last_run, headers)) in fresh {
+                o.headers_run.insert(key.clone(), last_run);
+                o.headers.insert(key, headers);
+            }
         });
     }
 

@@ -423,8 +423,20 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
     assert_eq!(ops(&upstream, "testgrid tab-summaries"), 10);
     assert_eq!(ops(&upstream, "schedule"), 1);
 
+    let header_requests = ops(&upstream, "testgrid headers");
+    assert_eq!(
+        header_requests,
+        5 * 22,
+        "every blocking tab of the 5 branches (all HEADs known)"
+    );
+
     upstream.clear_requests();
     assert!(daemon.once().await.is_empty());
+    assert_eq!(
+        ops(&upstream, "testgrid headers"),
+        0,
+        "no run changed: headers are not read again"
+    );
     let recorded = daemon.shared.metrics.requests.recorded();
     let not_modified = recorded
         .iter()

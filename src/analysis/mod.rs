@@ -65,6 +65,8 @@ pub struct Observations {
     pub dashboards: BTreeMap<String, DashboardObservation>,
     /// Column headers by (dashboard, tab).
     pub headers: BTreeMap<(String, String), Vec<ColumnHeader>>,
+    /// The tab's newest run when its headers were read (unchanged run: no need to read again).
+    pub headers_run: BTreeMap<(String, String), Option<i64>>,
     /// The last good GitHub poll.
     pub github: Option<GithubData>,
     /// Every published patch release known (all minors).
