@@ -24,6 +24,8 @@ use crate::release::{
 
 /// Stop paging one branch's PRs after this many pages (GitHub search stops at 1,000 results).
 const MAX_PR_PAGES: usize = 20;
+/// Stop paging `release-*` branch refs after this many pages of 100.
+const MAX_REF_PAGES: usize = 5;
 /// Stop paging releases after this many pages of 100.
 const MAX_RELEASE_PAGES: usize = 10;
 /// Merged parents remembered across polls (a merged PR cannot un-merge); oldest evicted first.
@@ -931,7 +933,7 @@ impl GithubClient {
 
         // 1. Branch heads (and discovery of release and hotfix branches).
         let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PR_PAGES {
+        for _ in 0..MAX_REF_PAGES {
             let answer = self
                 .graphql(
                     &mut cycle,
