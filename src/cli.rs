@@ -174,6 +174,16 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> any
     let daemon = Arc::new(Daemon::new(config, false)?);
     tracing::info!(%address, "Serving /metrics, /api/v1/status, /livez, /readyz.");
     on_listening(address);
+    run_until(daemon, listener, shutdown_signal()).await
+}
+
+/// Runs `daemon`'s poll loops and the HTTP server on `listener` until `shutdown` completes, then
+/// drains both for at most the shutdown grace period. Tests pass their own `shutdown`.
+pub async fn run_until(
+    daemon: Arc<Daemon>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     let token = CancellationToken::new();
     let pollers = tokio::spawn(Arc::clone(&daemon).run(token.clone()));
     let app = server::router(Arc::clone(&daemon.shared));
@@ -183,7 +193,7 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> any
             .with_graceful_shutdown(async move { server_token.cancelled().await })
             .await
     });
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("Shutting down.");
     token.cancel();
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {

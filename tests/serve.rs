@@ -6,7 +6,6 @@ use std::{sync::Arc, time::Duration};
 use branchwatch::{
     daemon::Daemon,
     demo::{Fault, ReplayUpstream, Scenario},
-    server,
     sources::Source,
 };
 use tokio_util::sync::CancellationToken;
@@ -49,17 +48,15 @@ async fn serve_keeps_the_last_good_data_while_testgrid_fails_and_recovers_on_its
     config.poll_interval = Duration::from_secs(1);
     config.request_timeout = Duration::from_secs(1);
     let daemon = Arc::new(Daemon::new(config, false).unwrap());
-    let token = CancellationToken::new();
-    let pollers = tokio::spawn(Arc::clone(&daemon).run(token.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let app = server::router(Arc::clone(&daemon.shared));
-    let server_token = token.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { server_token.cancelled().await })
-            .await
-    });
+    let token = CancellationToken::new();
+    let shutdown = token.clone();
+    let running = tokio::spawn(branchwatch::cli::run_until(
+        Arc::clone(&daemon),
+        listener,
+        async move { shutdown.cancelled().await },
+    ));
 
     let shared = Arc::clone(&daemon.shared);
     let up = move |source: Source| shared.snapshot().source(source).is_some_and(|s| s.up);
@@ -123,12 +120,11 @@ async fn serve_keeps_the_last_good_data_while_testgrid_fails_and_recovers_on_its
     assert_eq!(get(address, "/readyz").await.0, 200);
 
     token.cancel();
-    tokio::time::timeout(Duration::from_secs(5), async {
-        pollers.await.unwrap();
-        server.await.unwrap().unwrap();
-    })
-    .await
-    .expect("graceful shutdown within 5s");
+    tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("graceful shutdown within 5s")
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]
