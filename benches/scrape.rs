@@ -40,12 +40,12 @@ fn main() {
         assert!(daemon.once().await.is_empty());
         println!("GitHub GraphQL points, steady-state cycle: {}", upstream.graphql_points() - before);
 
-        let exposition = daemon.shared.render_metrics();
+        let exposition = daemon.shared.render_metrics().expect("render");
         let series = exposition.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).count();
         let rounds = 200;
         let started = Instant::now();
         for _ in 0..rounds {
-            std::hint::black_box(daemon.shared.render_metrics());
+            let _ = std::hint::black_box(daemon.shared.render_metrics());
         }
         let per_scrape = started.elapsed() / rounds;
         println!(

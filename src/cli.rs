@@ -155,7 +155,13 @@ async fn run_once(config: Config) -> ExitCode {
         }
     };
     let failures = daemon.once().await;
-    print!("{}", daemon.shared.render_metrics());
+    match daemon.shared.render_metrics() {
+        Ok(exposition) => print!("{exposition}"),
+        Err(error) => {
+            eprintln!("branchwatch: cannot render the metrics: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
     if failures.is_empty() {
         return ExitCode::SUCCESS;
     }

@@ -3,11 +3,12 @@
 
 use std::{
     collections::BTreeMap,
+    panic::AssertUnwindSafe,
     sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
 };
 
-use futures_util::{StreamExt, stream};
+use futures_util::{FutureExt, StreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -17,12 +18,16 @@ use crate::{
     },
     config::{BranchSelection, Config},
     metrics::Metrics,
-    release::version::BranchKind,
+    release::{
+        eol::{check_eol_successor, check_schedule_successor},
+        version::BranchKind,
+    },
     snapshot::Snapshot,
     sources::{
         HttpClient, Source,
         github::GithubClient,
-        schedule::ScheduleClient,
+        retry_after_at,
+        schedule::{ScheduleClient, ScheduleFetchError},
         testgrid::{TestgridClient, TestgridError},
     },
 };
@@ -31,6 +36,10 @@ use crate::{
 const FIRST_RETRY: Duration = Duration::from_secs(15);
 /// Concurrent column-header requests per TestGrid poll (dashboards are read one at a time).
 const HEADER_CONCURRENCY: usize = 4;
+/// A poll still running after this many poll intervals is abandoned and counted as failed:
+/// every request has a timeout, so only a bug can get here, and a hung poll must not look
+/// like fresh data.
+const POLL_DEADLINE_INTERVALS: u32 = 3;
 
 /// Current unix time. The only clock read outside `main`: analysis gets `now` as a parameter.
 pub fn unix_now() -> i64 {
@@ -58,18 +67,39 @@ impl Shared {
             .clone()
     }
 
-    fn update(&self, now: i64, change: impl FnOnce(&mut Observations)) {
+    /// Applies `change` and publishes a new snapshot. If analysing the changed data panics,
+    /// the change is rolled back (the data that broke analysis is not kept, like any garbled
+    /// answer) and the panic message returned, so the poll that brought it fails.
+    fn update(&self, now: i64, change: impl FnOnce(&mut Observations)) -> Result<(), String> {
         let mut observations = self
             .observations
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let before = observations.clone();
         change(&mut observations);
         let previous = self.snapshot();
-        let next = analysis::analyze(&observations, &self.settings, Some(&previous), now);
+        let analysed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            analysis::analyze(&observations, &self.settings, Some(&previous), now)
+        }));
+        let (next, result) = match analysed {
+            Ok(next) => (next, Ok(())),
+            Err(panic) => {
+                *observations = before;
+                // Whatever else is wrong, the sources' health is published.
+                let mut next = (*previous).clone();
+                next.generated_at = now;
+                next.sources = analysis::source_reports(&observations);
+                (
+                    next,
+                    Err(format!("analysis panicked: {}", panic_message(&panic))),
+                )
+            }
+        };
         *self
             .snapshot
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
+        result
     }
 
     fn read<T>(&self, f: impl FnOnce(&Observations) -> T) -> T {
@@ -81,9 +111,19 @@ impl Shared {
     }
 
     /// The Prometheus text exposition of the current snapshot.
-    pub fn render_metrics(&self) -> String {
+    pub fn render_metrics(&self) -> Result<String, prometheus::Error> {
         self.metrics.render(&self.snapshot())
     }
+}
+
+/// The text of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    crate::sources::excerpt(text.as_bytes())
 }
 
 /// Where the daemon reads the time: the system clock, or a fixed one in tests.
@@ -115,6 +155,9 @@ impl Daemon {
     /// Like [`Daemon::new`], reading the time from `clock` (tests pin it).
     pub fn with_clock(config: Config, recording: bool, clock: Clock) -> anyhow::Result<Daemon> {
         let metrics = Metrics::new(recording);
+        metrics
+            .poll_interval
+            .set(config.poll_interval.as_secs_f64());
         let http = HttpClient::new(config.request_timeout)?;
         let testgrid = TestgridClient::new(
             http.clone(),
@@ -130,7 +173,12 @@ impl Daemon {
             metrics.requests.clone(),
             metrics.graphql_points.clone(),
         )?;
-        let schedule = ScheduleClient::new(http, &config.schedule.url, metrics.requests.clone());
+        let schedule = ScheduleClient::new(
+            http,
+            &config.schedule.url,
+            &config.schedule.eol_url,
+            metrics.requests.clone(),
+        );
         let settings = AnalysisSettings {
             testgrid_url: config.testgrid.url.clone(),
             stale_after: config.testgrid.stale_after,
@@ -154,12 +202,26 @@ impl Daemon {
         // Until the schedule or GitHub says more, `auto` watches master.
         let initial = match &daemon.config.branches {
             BranchSelection::Explicit(list) => list.clone(),
-            BranchSelection::Auto => discover_branches(None, &[], daemon.now()),
+            BranchSelection::Auto => discover_branches(None, None, &[]),
         };
         let branches = daemon.branch_dashboards(&initial);
         daemon
             .shared
-            .update(daemon.now(), |o| o.branches = branches);
+            .update(daemon.now(), |o| {
+                o.branches = branches;
+                // Every source is down until its first poll succeeds: a first poll that never
+                // finishes must not leave the source without a series.
+                for source in Source::ALL {
+                    o.sources.insert(
+                        source,
+                        SourceHealth {
+                            last_error: Some("not polled yet".to_string()),
+                            ..SourceHealth::default()
+                        },
+                    );
+                }
+            })
+            .map_err(anyhow::Error::msg)?;
         Ok(daemon)
     }
 
@@ -194,17 +256,16 @@ impl Daemon {
     }
 
     /// Re-resolves `branches: auto` from the schedule and GitHub's branch list.
-    fn resolve_branches(&self, release_branches: &[String], now: i64) -> Vec<String> {
+    fn resolve_branches(&self, release_branches: &[String]) -> Vec<String> {
         match &self.config.branches {
             BranchSelection::Explicit(list) => list.clone(),
-            BranchSelection::Auto => {
-                let schedule = self.shared.read(|o| o.schedule.clone());
-                discover_branches(schedule.as_ref(), release_branches, now)
-            }
+            BranchSelection::Auto => self
+                .shared
+                .read(|o| discover_branches(o.schedule.as_ref(), o.eol.as_ref(), release_branches)),
         }
     }
 
-    fn set_branches(&self, branches: &[String], now: i64) {
+    fn set_branches(&self, branches: &[String], now: i64) -> Result<(), String> {
         let resolved = self.branch_dashboards(branches);
         self.shared.update(now, |o| {
             if o.branches != resolved {
@@ -212,13 +273,17 @@ impl Daemon {
                 tracing::info!(branches = ?names, "Watching branches.");
                 o.branches = resolved;
             }
-        });
+        })
     }
 
     fn record(&self, source: Source, started: Instant, result: &Result<(), PollFailure>) {
         let now = self.now();
         let duration = started.elapsed().as_secs_f64();
-        self.shared.update(now, |o| {
+        let rate_limits = (source == Source::Github).then(|| self.github.rate_limits());
+        let recorded = self.shared.update(now, |o| {
+            if let Some(limits) = rate_limits {
+                o.rate_limits = limits;
+            }
             let health = o
                 .sources
                 .entry(source)
@@ -229,24 +294,69 @@ impl Daemon {
                     health.up = true;
                     health.last_success = Some(now);
                     health.last_error = None;
+                    health.retry_at = None;
                 }
                 Err(failure) => {
                     health.up = false;
                     health.last_error = Some(failure.message.clone());
+                    health.retry_at = failure
+                        .not_before
+                        .map(|at| crate::sources::capped_wait_until(now, at))
+                        .filter(|at| *at > now);
                 }
             }
         });
+        if let Err(message) = recorded {
+            tracing::error!(source = source.as_str(), %message, "Analysis failed while recording a poll.");
+        }
     }
 
     // === the three polls ===
 
     async fn poll_schedule(&self) -> Result<(), PollFailure> {
-        let schedule = self.schedule.fetch().await.map_err(|error| PollFailure {
-            message: error.to_string(),
-            not_before: None,
-        })?;
+        let failure = |error: ScheduleFetchError| PollFailure {
+            message: format!("{error} [{}]", error.kind()),
+            not_before: error
+                .retry_after()
+                .and_then(|value| retry_after_at(value, self.now())),
+        };
+        let schedule = self.schedule.fetch().await.map_err(failure)?;
+        let eol = self.schedule.fetch_eol().await;
         let now = self.now();
-        self.shared.update(now, |o| o.schedule = Some(schedule));
+        let today = chrono::DateTime::from_timestamp(now, 0)
+            .map(|t| t.date_naive())
+            .unwrap_or_default();
+        // A well-formed file that lost minors or lists is a file cut short: keep the last good.
+        let implausible = |message: String| PollFailure {
+            message: format!("{message} [decode_error]"),
+            not_before: None,
+        };
+        let (previous_schedule, previous_eol) =
+            self.shared.read(|o| (o.schedule.clone(), o.eol.clone()));
+        let eol = match (eol, &previous_eol) {
+            (Ok(eol), Some(previous)) => match check_eol_successor(previous, &eol) {
+                Ok(()) => Ok(eol),
+                Err(message) => Err(implausible(message)),
+            },
+            (Ok(eol), None) => Ok(eol),
+            (Err(error), _) => Err(failure(error)),
+        };
+        let known_eol = eol.as_ref().ok().or(previous_eol.as_ref());
+        if let Some(previous) = &previous_schedule {
+            check_schedule_successor(previous, &schedule, known_eol, today).map_err(implausible)?;
+        }
+        let fresh_eol = eol.as_ref().ok().cloned();
+        self.shared
+            .update(now, |o| {
+                o.schedule = Some(schedule);
+                if let Some(eol) = fresh_eol {
+                    o.eol = Some(eol);
+                }
+            })
+            .map_err(|message| PollFailure {
+                message,
+                not_before: None,
+            })?;
         if self.config.branches == BranchSelection::Auto {
             let github_branches = self.shared.read(|o| {
                 o.github
@@ -254,15 +364,20 @@ impl Daemon {
                     .map(|g| g.release_branches.clone())
                     .unwrap_or_default()
             });
-            let branches = self.resolve_branches(&github_branches, now);
-            self.set_branches(&branches, now);
+            let branches = self.resolve_branches(&github_branches);
+            self.set_branches(&branches, now)
+                .map_err(|message| PollFailure {
+                    message,
+                    not_before: None,
+                })?;
         }
-        Ok(())
+        // The schedule is fresh even when eol.yaml failed; the source is down all the same.
+        eol.map(|_| ())
     }
 
     async fn poll_github(&self) -> Result<(), PollFailure> {
         let now = self.now();
-        let resolve = |release_branches: &[String]| self.resolve_branches(release_branches, now);
+        let resolve = |release_branches: &[String]| self.resolve_branches(release_branches);
         match self.github.poll(&resolve, now).await {
             Ok(data) => {
                 let watched = data.watched.clone();
@@ -284,11 +399,17 @@ impl Daemon {
                     not_modified = data.cost.rest_not_modified,
                     "GitHub cycle cost."
                 );
-                self.set_branches(&watched, now);
-                self.shared.update(self.now(), |o| {
-                    o.releases = data.releases.clone();
-                    o.github = Some(data);
-                });
+                let analysis_failed = |message| PollFailure {
+                    message,
+                    not_before: None,
+                };
+                self.set_branches(&watched, now).map_err(analysis_failed)?;
+                self.shared
+                    .update(self.now(), |o| {
+                        o.releases = data.releases.clone();
+                        o.github = Some(data);
+                    })
+                    .map_err(analysis_failed)?;
                 // The first HEADs make readiness computable: read the headers now rather than at
                 // the next TestGrid poll (a no-op when they are already current).
                 self.poll_headers().await;
@@ -304,7 +425,8 @@ impl Daemon {
     async fn poll_testgrid(&self) -> Result<(), PollFailure> {
         let branches = self.shared.read(|o| o.branches.clone());
         let mut failures: Vec<TestgridError> = Vec::new();
-        let mut results: BTreeMap<String, Result<_, String>> = BTreeMap::new();
+        // Per dashboard: its summary, `None` when TestGrid says it does not exist, or an error.
+        let mut results: BTreeMap<String, Result<Option<_>, String>> = BTreeMap::new();
         // Sequentially, as TestGrid etiquette asks: about ten small requests per poll.
         for branch in &branches {
             for dashboard in branch.blocking.iter().chain(&branch.informing) {
@@ -313,7 +435,11 @@ impl Daemon {
                 }
                 match self.testgrid.dashboard(dashboard).await {
                     Ok(summary) => {
-                        results.insert(dashboard.clone(), Ok(summary));
+                        results.insert(dashboard.clone(), Ok(Some(summary)));
+                    }
+                    // TestGrid answered: the dashboard is missing, TestGrid is not down.
+                    Err(TestgridError::DashboardNotFound { .. }) => {
+                        results.insert(dashboard.clone(), Ok(None));
                     }
                     Err(error) => {
                         results.insert(dashboard.clone(), Err(error.to_string()));
@@ -323,7 +449,7 @@ impl Daemon {
             }
         }
         let now = self.now();
-        self.shared.update(now, |o| {
+        let updated = self.shared.update(now, |o| {
             let wanted: Vec<&String> = branches
                 .iter()
                 .flat_map(|b| b.blocking.iter().chain(&b.informing))
@@ -336,7 +462,8 @@ impl Daemon {
                     .or_insert_with(DashboardObservation::default);
                 match result {
                     Ok(summary) => {
-                        entry.summary = Some(summary.clone());
+                        entry.missing = summary.is_none();
+                        entry.summary = summary.clone();
                         entry.fetched_at = Some(now);
                         entry.error = None;
                     }
@@ -344,11 +471,21 @@ impl Daemon {
                 }
             }
         });
-        self.poll_headers().await;
-        if failures.is_empty() {
-            return Ok(());
+        if let Err(message) = updated {
+            return Err(PollFailure {
+                message,
+                not_before: None,
+            });
         }
-        let first = &failures[0];
+        self.poll_headers().await;
+        let Some(first) = failures.first() else {
+            return Ok(());
+        };
+        let not_before = failures
+            .iter()
+            .filter_map(|error| error.retry_after())
+            .filter_map(|value| retry_after_at(value, now))
+            .max();
         Err(PollFailure {
             message: if failures.len() == 1 {
                 format!("{first} [{}]", first.kind())
@@ -359,7 +496,7 @@ impl Daemon {
                     failures.len() - 1
                 )
             },
-            not_before: None,
+            not_before,
         })
     }
 
@@ -415,7 +552,7 @@ impl Daemon {
         if let Some(error) = first_error {
             tracing::debug!(%error, "Some TestGrid column headers could not be read; readiness at HEAD is unknown for those tabs.");
         }
-        self.shared.update(self.now(), |o| {
+        let updated = self.shared.update(self.now(), |o| {
             let dashboards = &o.dashboards;
             o.headers
                 .retain(|(dashboard, _), _| dashboards.contains_key(dashboard));
@@ -426,15 +563,60 @@ impl Daemon {
                 o.headers.insert(key, headers);
             }
         });
+        if let Err(message) = updated {
+            // The headers that broke analysis were rolled back; the poll itself fails next
+            // time round if they still do.
+            tracing::warn!(%message, "Column headers were not kept.");
+        }
     }
 
+    /// One poll of `source`, whatever happens inside it: a panic is caught and counted, and a
+    /// poll that outlives its deadline is abandoned; either way the source is marked down and
+    /// the loop goes on.
     async fn poll(&self, source: Source) -> Result<(), PollFailure> {
         let started = Instant::now();
-        let result = match source {
-            Source::Testgrid => self.poll_testgrid().await,
-            Source::Github => self.poll_github().await,
-            Source::Schedule => self.poll_schedule().await,
+        let polling = async {
+            match source {
+                Source::Testgrid => self.poll_testgrid().await,
+                Source::Github => self.poll_github().await,
+                Source::Schedule => self.poll_schedule().await,
+            }
         };
+        let deadline = self
+            .config
+            .poll_interval
+            .saturating_mul(POLL_DEADLINE_INTERVALS);
+        let result =
+            match tokio::time::timeout(deadline, AssertUnwindSafe(polling).catch_unwind()).await {
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => {
+                    self.shared
+                        .metrics
+                        .poll_panics
+                        .with_label_values(&[source.as_str()])
+                        .inc();
+                    Err(PollFailure {
+                        message: format!("poll panicked: {} [panic]", panic_message(&panic)),
+                        not_before: None,
+                    })
+                }
+                Err(_) => Err(PollFailure {
+                    message: format!(
+                        "poll did not finish within {} [timeout]",
+                        humantime::format_duration(deadline)
+                    ),
+                    not_before: None,
+                }),
+            };
+        if let Err(failure) = &result {
+            if failure.message.starts_with("analysis panicked") {
+                self.shared
+                    .metrics
+                    .poll_panics
+                    .with_label_values(&[source.as_str()])
+                    .inc();
+            }
+        }
         self.record(source, started, &result);
         result
     }
@@ -505,7 +687,11 @@ impl Daemon {
                     let backoff = backoff(consecutive_failures, interval);
                     let wait = match failure.not_before {
                         Some(at) => {
-                            backoff.max(Duration::from_secs((at - self.now()).max(0) as u64))
+                            let now = self.now();
+                            let at = crate::sources::capped_wait_until(now, at);
+                            backoff.max(Duration::from_secs(
+                                at.saturating_sub(now).max(0).unsigned_abs(),
+                            ))
                         }
                         None => backoff,
                     };

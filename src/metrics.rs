@@ -3,7 +3,7 @@
 //! and the few real counters about branchwatch itself.
 
 use prometheus::{
-    Encoder, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Gauge as GaugeMetric, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
     proto::{Gauge, LabelPair, Metric, MetricFamily, MetricType},
 };
 
@@ -28,7 +28,6 @@ pub const METRIC_NAMES: &[&str] = &[
     "branchwatch_presubmit_failing_pull_requests",
     "branchwatch_presubmit_branch_wide_failure",
     "branchwatch_last_patch_release_timestamp_seconds",
-    "branchwatch_days_since_last_patch_release",
     "branchwatch_patch_release_window",
     "branchwatch_next_patch_release_target_timestamp_seconds",
     "branchwatch_cherry_pick_deadline_timestamp_seconds",
@@ -44,6 +43,10 @@ pub const METRIC_NAMES: &[&str] = &[
     "branchwatch_github_graphql_points_total",
     "branchwatch_github_graphql_errors_total",
     "branchwatch_build_info",
+    "branchwatch_poll_panics_total",
+    "branchwatch_poll_interval_seconds",
+    "branchwatch_testgrid_dashboard_missing",
+    "branchwatch_branch_retired",
 ];
 
 /// The registry of real counters plus the snapshot renderer.
@@ -55,6 +58,10 @@ pub struct Metrics {
     pub graphql_points: IntCounter,
     /// `branchwatch_github_graphql_errors_total`.
     pub graphql_errors: IntCounter,
+    /// `branchwatch_poll_panics_total{source}`.
+    pub poll_panics: IntCounterVec,
+    /// `branchwatch_poll_interval_seconds`.
+    pub poll_interval: GaugeMetric,
 }
 
 impl Metrics {
@@ -79,6 +86,28 @@ impl Metrics {
             "GitHub GraphQL errors that came with usable partial data (the valid part was used).",
         )
         .expect("static metric definition is valid");
+        let poll_panics = IntCounterVec::new(
+            Opts::new(
+                "branchwatch_poll_panics_total",
+                "Polls or analyses that panicked, by source: the panic was caught, the source marked down and the poll loop went on.",
+            ),
+            &["source"],
+        )
+        .expect("static metric definition is valid");
+        for source in Source::ALL {
+            poll_panics.with_label_values(&[source.as_str()]);
+        }
+        let poll_interval = GaugeMetric::new(
+            "branchwatch_poll_interval_seconds",
+            "The configured time between two polls of each source (poll_interval), in seconds.",
+        )
+        .expect("static metric definition is valid");
+        registry
+            .register(Box::new(poll_panics.clone()))
+            .expect("registered once");
+        registry
+            .register(Box::new(poll_interval.clone()))
+            .expect("registered once");
         registry
             .register(Box::new(graphql_errors.clone()))
             .expect("registered once");
@@ -97,19 +126,21 @@ impl Metrics {
             },
             graphql_points,
             graphql_errors,
+            poll_panics,
+            poll_interval,
         }
     }
 
-    /// The text exposition of the counters plus everything in `snapshot`.
-    pub fn render(&self, snapshot: &Snapshot) -> String {
+    /// The text exposition of the counters plus everything in `snapshot`. An error (never
+    /// an empty exposition): an empty 200 would make Prometheus drop every series while `up`
+    /// stays 1.
+    pub fn render(&self, snapshot: &Snapshot) -> Result<String, prometheus::Error> {
         let mut families = self.registry.gather();
         families.extend(snapshot_families(snapshot));
         families.sort_by(|a, b| a.name().cmp(b.name()));
         let mut out = Vec::new();
-        if let Err(error) = TextEncoder::new().encode(&families, &mut out) {
-            tracing::error!(%error, "Failed to encode metrics.");
-        }
-        String::from_utf8(out).unwrap_or_default()
+        TextEncoder::new().encode(&families, &mut out)?;
+        String::from_utf8(out).map_err(|error| prometheus::Error::Msg(error.to_string()))
     }
 }
 
@@ -219,10 +250,6 @@ pub fn snapshot_families(snapshot: &Snapshot) -> Vec<MetricFamily> {
         "branchwatch_last_patch_release_timestamp_seconds",
         "Publish time of the branch's latest patch release (highest non-prerelease vX.Y.Z), unix seconds.",
     );
-    let mut days_since = Family::new(
-        "branchwatch_days_since_last_patch_release",
-        "Whole days since the branch's latest patch release.",
-    );
     let mut window = Family::new(
         "branchwatch_patch_release_window",
         "1 for the branch's patch release window state (too_soon, in_window, overdue), 0 for the others.",
@@ -245,7 +272,15 @@ pub fn snapshot_families(snapshot: &Snapshot) -> Vec<MetricFamily> {
     );
     let mut end_of_life = Family::new(
         "branchwatch_branch_end_of_life_timestamp_seconds",
-        "End of life of the branch's minor (schedule.yaml), unix seconds.",
+        "End of life of the branch's minor, unix seconds: the actual date from eol.yaml once retired, else the schedule's planned date.",
+    );
+    let mut retired = Family::new(
+        "branchwatch_branch_retired",
+        "1 when kubernetes/website eol.yaml lists the branch's minor (support ended; not alerted on), 0 while it is supported, even past its planned end of life.",
+    );
+    let mut dashboard_missing = Family::new(
+        "branchwatch_testgrid_dashboard_missing",
+        "1 when TestGrid says the dashboard does not exist (a missing blocking dashboard makes the branch unknown), 0 otherwise.",
     );
 
     for branch in &snapshot.branches {
@@ -258,6 +293,10 @@ pub fn snapshot_families(snapshot: &Snapshot) -> Vec<MetricFamily> {
         }
         status_since.add(&[("branch", name)], branch.status_since as f64);
         for dashboard in &branch.dashboards {
+            dashboard_missing.add(
+                &[("branch", name), ("dashboard", dashboard.name.as_str())],
+                bool_value(dashboard.missing),
+            );
             for tab in &dashboard.tabs {
                 let labels = [
                     ("branch", name),
@@ -318,9 +357,6 @@ pub fn snapshot_families(snapshot: &Snapshot) -> Vec<MetricFamily> {
                     at as f64,
                 );
             }
-            if let Some(days) = release.days_since_last_release {
-                days_since.add(&[("branch", name)], days as f64);
-            }
             if let Some(state) = &release.window {
                 for candidate in ["too_soon", "in_window", "overdue"] {
                     window.add(
@@ -348,6 +384,7 @@ pub fn snapshot_families(snapshot: &Snapshot) -> Vec<MetricFamily> {
             if let Some(at) = release.end_of_life_at {
                 end_of_life.add(&[("branch", name)], at as f64);
             }
+            retired.add(&[("branch", name)], bool_value(release.retired));
         }
     }
 
@@ -422,13 +459,14 @@ pub fn snapshot_families(snapshot: &Snapshot) -> Vec<MetricFamily> {
         presubmit_failing,
         presubmit_wide,
         last_release,
-        days_since,
         window,
         next_target,
         deadline,
         freeze,
         missed,
         end_of_life,
+        retired,
+        dashboard_missing,
         source_up,
         last_success,
         poll_duration,

@@ -25,13 +25,25 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        shared.render_metrics(),
-    )
+    match shared.render_metrics() {
+        Ok(exposition) => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            exposition,
+        ),
+        // Never an empty 200: Prometheus would take it as every series gone.
+        Err(error) => {
+            tracing::error!(%error, "Cannot render the metrics.");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("cannot render the metrics: {error}\n"),
+            )
+        }
+    }
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> impl IntoResponse {

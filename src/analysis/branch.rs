@@ -56,29 +56,30 @@ pub fn branch_status(
     if !stale.is_empty() {
         return (BranchStatus::Stale, describe("stale", &stale));
     }
-    let stale_secs = stale_after.as_secs() as i64;
+    let stale_secs = i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX);
+    let age = |at: i64| Duration::from_secs(now.saturating_sub(at).max(0).unsigned_abs());
     let newest_update = blocking_tabs
         .iter()
         .filter_map(|tab| tab.summary.last_update)
         .max();
     if let Some(newest) = newest_update {
-        if now - newest > stale_secs {
+        if now.saturating_sub(newest) > stale_secs {
             return (
                 BranchStatus::Stale,
                 format!(
                     "TestGrid has not updated the blocking tabs for {} (more than testgrid.stale_after)",
-                    humantime::format_duration(Duration::from_secs((now - newest).max(0) as u64))
+                    humantime::format_duration(age(newest))
                 ),
             );
         }
     }
     if let Some(fetched) = oldest_fetch {
-        if now - fetched > stale_secs {
+        if now.saturating_sub(fetched) > stale_secs {
             return (
                 BranchStatus::Stale,
                 format!(
                     "TestGrid could not be read for {}; showing old data",
-                    humantime::format_duration(Duration::from_secs((now - fetched).max(0) as u64))
+                    humantime::format_duration(age(fetched))
                 ),
             );
         }
@@ -87,17 +88,25 @@ pub fn branch_status(
     if !flaky.is_empty() {
         return (BranchStatus::Flaky, describe("flaky", &flaky));
     }
-    let without_status = names_with(&[TabStatus::Unknown, TabStatus::Pending]);
-    if without_status.is_empty() {
+    // Tabs that never ran (UNKNOWN) or have too few runs (PENDING) say nothing either way:
+    // they are named, and they do not hide the verdict of the tabs that have results.
+    let without_results = names_with(&[TabStatus::Unknown, TabStatus::Pending]);
+    let with_results = blocking_tabs.len() - without_results.len();
+    if with_results == 0 {
         return (
-            BranchStatus::Green,
-            format!("all {} blocking tabs passing", blocking_tabs.len()),
+            BranchStatus::Unknown,
+            describe("without results yet", &without_results),
         );
     }
-    (
-        BranchStatus::Unknown,
-        describe("without a status yet", &without_status),
-    )
+    let mut reason = format!(
+        "all {with_results} blocking tab{} with results passing",
+        if with_results == 1 { "" } else { "s" }
+    );
+    if !without_results.is_empty() {
+        reason.push_str("; ");
+        reason.push_str(&describe("without results yet", &without_results));
+    }
+    (BranchStatus::Green, reason)
 }
 
 /// Readiness of one blocking tab at the branch HEAD.
@@ -111,10 +120,15 @@ pub struct Readiness {
 
 /// Short and long SHAs name the same commit when one is a prefix of the other (at least 7
 /// characters, as git abbreviates).
+///
+/// Compared as bytes: an upstream string is never sliced at a byte index (a multi-byte
+/// character across the cut would panic), and anything that is not hex is not a commit.
 pub fn same_commit(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim().to_ascii_lowercase(), b.trim().to_ascii_lowercase());
+    let (a, b) = (a.trim().as_bytes(), b.trim().as_bytes());
     let shorter = a.len().min(b.len());
-    shorter >= 7 && a[..shorter] == b[..shorter]
+    shorter >= 7
+        && a.iter().chain(b).all(u8::is_ascii_hexdigit)
+        && a[..shorter].eq_ignore_ascii_case(&b[..shorter])
 }
 
 /// Counts the columns that tested `head`, from a tab's column headers (newest first).
@@ -230,12 +244,36 @@ mod tests {
             tab("b", TabStatus::Passing, NOW),
         ];
         assert_eq!(status_of(&tabs), BranchStatus::Green);
+        assert_eq!(status_of(&[]), BranchStatus::Unknown);
+    }
+
+    #[test]
+    fn tabs_without_results_among_passing_ones_leave_the_branch_green_and_are_named() {
+        let tabs = [
+            tab("integration-arm64-1.37", TabStatus::Unknown, NOW),
+            tab("kind-1.37", TabStatus::Passing, NOW),
+            tab("gce-cos-default-1.37", TabStatus::Acceptable, NOW),
+        ];
+        let refs: Vec<&TabReport> = tabs.iter().collect();
+        let (status, reason) = branch_status(&refs, Some(NOW), Duration::from_secs(86400), NOW);
+        assert_eq!(status, BranchStatus::Green);
+        assert!(
+            reason.starts_with("all 2 blocking tabs with results passing"),
+            "{reason}"
+        );
+        assert!(reason.contains("integration-arm64-1.37"), "{reason}");
+        // Only tabs without results: nothing is known.
         let tabs = [
             tab("a", TabStatus::Unknown, NOW),
-            tab("b", TabStatus::Passing, NOW),
+            tab("b", TabStatus::Pending, NOW),
         ];
         assert_eq!(status_of(&tabs), BranchStatus::Unknown);
-        assert_eq!(status_of(&[]), BranchStatus::Unknown);
+        // A tab without results never hides a flaky or failing one.
+        let tabs = [
+            tab("a", TabStatus::Unknown, NOW),
+            tab("b", TabStatus::Flaky, NOW),
+        ];
+        assert_eq!(status_of(&tabs), BranchStatus::Flaky);
     }
 
     #[test]
@@ -249,6 +287,30 @@ mod tests {
             "4f9c2a71b5d4c8e0f6a1b2c3d4e5f60718293a4"
         ));
         assert!(!same_commit("3f9", "3f9c2a71b5d4"), "too short to trust");
+        assert!(
+            same_commit(" 3F9C2A71B ", "3f9c2a71b5d4"),
+            "case and spaces"
+        );
+    }
+
+    #[test]
+    fn a_column_commit_with_a_multibyte_character_across_the_cut_does_not_panic() {
+        let head = "3f9c2a71b5d4c8e0f6a1b2c3d4e5f60718293a4";
+        // HEAD is 39 bytes; 38 of them, then a 3-byte character across byte 39.
+        let column = format!("{}\u{20ac}tail", &head[..38]);
+        assert!(!same_commit(&column, head));
+        assert!(!same_commit(head, &column));
+        assert!(!same_commit(
+            "\u{20ac}\u{20ac}\u{20ac}",
+            "\u{20ac}\u{20ac}\u{20ac}x"
+        ));
+        let tab = tab("kind-1.37", TabStatus::Passing, NOW).summary;
+        let headers = vec![ColumnHeader {
+            build: "1".into(),
+            started: Some(NOW),
+            commit: Some(column),
+        }];
+        assert_eq!(readiness_at_head(&tab, &headers, head).runs_at_head, 0);
     }
 
     #[test]

@@ -205,6 +205,16 @@ pub enum TransportError {
 }
 
 impl TransportError {
+    /// A failed exchange: `Timeout` when anything in the error chain timed out (connecting or
+    /// reading), else a connection failure.
+    pub fn from_error(error: &(dyn std::error::Error + 'static), timeout: Duration) -> Self {
+        if is_timeout(error) {
+            TransportError::Timeout(timeout)
+        } else {
+            TransportError::Connect(error_chain(error))
+        }
+    }
+
     /// The outcome to count.
     pub fn outcome(&self) -> Outcome {
         match self {
@@ -229,8 +239,10 @@ where
                 .is_some()
             {
                 Err(TransportError::TooLarge)
+            } else if is_timeout(error.as_ref()) {
+                Err(TransportError::Timeout(Duration::ZERO))
             } else {
-                Err(TransportError::Connect(error.to_string()))
+                Err(TransportError::Connect(error_chain(error.as_ref())))
             }
         }
     }
@@ -271,7 +283,7 @@ impl HttpClient {
                 .headers(headers)
                 .send()
                 .await
-                .map_err(|error| TransportError::Connect(error_chain(&error)))?;
+                .map_err(|error| TransportError::from_error(&error, self.timeout))?;
             let status = response.status();
             let headers = response.headers().clone();
             let response: http::Response<reqwest::Body> = response.into();
@@ -282,9 +294,13 @@ impl HttpClient {
                 body,
             })
         };
+        // The one bound on the whole exchange, body included (reqwest only bounds connecting):
+        // it yields a clean `Timeout` however far the request got.
         match tokio::time::timeout(self.timeout, request).await {
+            Ok(Err(TransportError::Timeout(_))) | Err(_) => {
+                Err(TransportError::Timeout(self.timeout))
+            }
             Ok(result) => result,
-            Err(_) => Err(TransportError::Timeout(self.timeout)),
         }
     }
 }
@@ -294,9 +310,63 @@ pub fn build_reqwest(timeout: Duration) -> anyhow::Result<reqwest::Client> {
     install_crypto_provider();
     Ok(reqwest::Client::builder()
         .user_agent(USER_AGENT)
-        .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .build()?)
+}
+
+/// Whether anything in `error`'s chain is a timeout (reqwest's connect timeout, an I/O
+/// `TimedOut`, tokio's elapsed deadline).
+pub fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(error) = error.downcast_ref::<reqwest::Error>() {
+            if error.is_timeout() {
+                return true;
+            }
+        }
+        if let Some(error) = error.downcast_ref::<std::io::Error>() {
+            if error.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        if error.is::<tokio::time::error::Elapsed>() {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+/// The longest wait any upstream header can impose (`Retry-After`, `x-ratelimit-reset`): a
+/// bogus value must not silence a source until the process restarts.
+pub const MAX_HEADER_WAIT_SECONDS: i64 = 3600;
+
+/// `now + seconds`, saturating, and never more than [`MAX_HEADER_WAIT_SECONDS`] ahead.
+pub fn capped_wait_until(now: i64, at: i64) -> i64 {
+    at.clamp(now, now.saturating_add(MAX_HEADER_WAIT_SECONDS))
+}
+
+/// The `Retry-After` header of a response, as sent (delay-seconds or an HTTP date).
+pub fn retry_after_header(headers: &HeaderMap) -> Option<String> {
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    (!value.is_empty()).then(|| value.chars().take(64).collect())
+}
+
+/// When a `Retry-After` value allows the next request, capped at
+/// [`MAX_HEADER_WAIT_SECONDS`] from `now`; None when it is neither seconds nor a date.
+pub fn retry_after_at(value: &str, now: i64) -> Option<i64> {
+    let value = value.trim();
+    let at = match value.parse::<u64>() {
+        Ok(seconds) => now.saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX)),
+        Err(_) => chrono::DateTime::parse_from_rfc2822(value)
+            .ok()?
+            .timestamp(),
+    };
+    Some(capped_wait_until(now, at))
 }
 
 /// rustls needs one process-wide crypto provider; ring is the small, fast-building one.

@@ -30,6 +30,8 @@ const MAX_REF_PAGES: usize = 5;
 const MAX_RELEASE_PAGES: usize = 10;
 /// Merged parents remembered across polls (a merged PR cannot un-merge); oldest evicted first.
 const MAX_CACHED_PARENTS: usize = 5_000;
+/// Changed-file lists remembered across polls, by PR (only open PRs of watched branches).
+const MAX_CACHED_FILE_LISTS: usize = 5_000;
 /// Points kept in reserve: no query is sent when fewer remain before the reset.
 const GRAPHQL_RESERVE_POINTS: i64 = 25;
 
@@ -121,6 +123,9 @@ pub struct PullRequest {
     pub head_oid: String,
     /// `MERGEABLE`, `CONFLICTING` or `UNKNOWN`.
     pub mergeable: Option<String>,
+    /// Paths the PR changes (first 100), read when its head commit changes; None until known
+    /// (and for master, whose PRs are not checked for dependency changes).
+    pub changed_files: Option<Vec<String>>,
     /// Created, unix seconds.
     pub created_at: Option<i64>,
     /// Updated, unix seconds.
@@ -170,8 +175,6 @@ pub struct GithubData {
     pub parents: BTreeMap<u64, ParentPr>,
     /// Latest patch release candidates (releases, plus tags lacking a release object).
     pub releases: Vec<PublishedRelease>,
-    /// Rate limits by resource (`core`, `graphql`, `search`).
-    pub rate_limits: BTreeMap<String, RateLimit>,
     /// GraphQL errors that came with usable partial data.
     pub partial_errors: Vec<String>,
     /// What the cycle cost.
@@ -229,6 +232,8 @@ pub enum GithubError {
         status: u16,
         /// Body excerpt.
         excerpt: String,
+        /// When `Retry-After` allows the next request (capped), if the answer had one.
+        retry_at: Option<i64>,
     },
     /// No usable answer.
     #[error("GitHub request failed: {0}")]
@@ -268,21 +273,26 @@ impl GithubError {
         }
     }
 
-    /// The earliest time (unix seconds) GitHub allows the next attempt, when it said so.
+    /// The earliest time (unix seconds) GitHub allows the next attempt, when it said so;
+    /// never more than [`super::MAX_HEADER_WAIT_SECONDS`] ahead, whatever the headers say.
     pub fn retry_not_before(&self, now: i64) -> Option<i64> {
-        match self {
+        let at = match self {
             GithubError::RateLimited {
                 reset_at,
                 retry_after,
                 ..
             } => match (retry_after, reset_at) {
-                (Some(seconds), _) => Some(now + *seconds as i64),
-                (None, Some(at)) => Some(*at),
+                (Some(seconds), _) => {
+                    now.saturating_add(i64::try_from(*seconds).unwrap_or(i64::MAX))
+                }
+                (None, Some(at)) => *at,
                 // "Otherwise, wait for at least one minute before retrying."
-                (None, None) => Some(now + 60),
+                (None, None) => now.saturating_add(60),
             },
-            _ => None,
-        }
+            GithubError::Status { retry_at, .. } => (*retry_at)?,
+            _ => return None,
+        };
+        Some(super::capped_wait_until(now, at))
     }
 }
 
@@ -302,6 +312,39 @@ struct GraphqlErrorItem {
     kind: Option<String>,
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    extensions: Option<GraphqlErrorExtensions>,
+}
+
+#[derive(Deserialize, Clone)]
+struct GraphqlErrorExtensions {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+impl GraphqlErrorItem {
+    fn is_rate_limit(&self) -> bool {
+        let code = |text: Option<&str>| {
+            text.is_some_and(|t| {
+                let t = t.trim().to_ascii_uppercase();
+                t == "RATE_LIMITED" || t == "RATE_LIMIT"
+            })
+        };
+        code(self.kind.as_deref()) || code(self.extensions.as_ref().and_then(|e| e.code.as_deref()))
+    }
+}
+
+impl ClientState {
+    /// Below the reserve, no query is sent before the reset; a reset absurdly far away (or
+    /// missing) waits at most [`super::MAX_HEADER_WAIT_SECONDS`] from when it was read.
+    fn note_graphql_budget(&mut self, remaining: i64, reset_at: Option<i64>, now: i64) {
+        self.graphql_budget_until = (remaining < GRAPHQL_RESERVE_POINTS).then(|| {
+            super::capped_wait_until(
+                now,
+                reset_at.unwrap_or(now.saturating_add(super::MAX_HEADER_WAIT_SECONDS)),
+            )
+        });
+    }
 }
 
 #[derive(Deserialize)]
@@ -459,6 +502,22 @@ struct WireParent {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireChangedFiles {
+    number: u64,
+    #[serde(default)]
+    head_ref_oid: String,
+    #[serde(default)]
+    files: Option<Nodes<WirePath>>,
+}
+
+#[derive(Deserialize)]
+struct WirePath {
+    #[serde(default)]
+    path: String,
+}
+
+#[derive(Deserialize)]
 struct WireTagRef {
     name: String,
     #[serde(default)]
@@ -589,6 +648,7 @@ fn pull_request(wire: WirePullRequest) -> PullRequest {
         head_ref: wire.head_ref_name,
         head_oid: wire.head_ref_oid,
         mergeable: wire.mergeable,
+        changed_files: None,
         created_at: timestamp(wire.created_at.as_deref()),
         updated_at: timestamp(wire.updated_at.as_deref()),
         contexts,
@@ -637,10 +697,14 @@ struct ClientState {
     merged_order: std::collections::VecDeque<u64>,
     /// REST ETag cache by URL (at most `MAX_RELEASE_PAGES` entries).
     release_pages: HashMap<String, ReleasePage>,
-    /// Last GraphQL rate-limit reading.
-    graphql_limit: Option<RateLimit>,
-    /// Last REST rate-limit readings by resource.
-    rest_limits: BTreeMap<String, RateLimit>,
+    /// Changed files per PR, with the head commit they were read at.
+    changed_files: HashMap<u64, (String, Vec<String>)>,
+    /// Last rate-limit reading per resource (`core`, `graphql`, `search`), from the headers
+    /// of every response (errors included) and GraphQL's `rateLimit`.
+    limits: BTreeMap<String, RateLimit>,
+    /// While fewer than the reserve of GraphQL points is left: no query before this time
+    /// (the reset, capped when it was read).
+    graphql_budget_until: Option<i64>,
     /// GitHub asked us not to send anything before this time (unix seconds).
     not_before: Option<(i64, String)>,
 }
@@ -717,12 +781,16 @@ impl GithubClient {
                 http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>>,
             >,
         >,
+        resource: &'static str,
+        now: i64,
     ) -> Result<RawResponse, GithubError> {
         let exchange = async {
             let response = request
                 .await
-                .map_err(|error| TransportError::Connect(super::error_chain(&error)))?;
+                .map_err(|error| TransportError::from_error(&error, self.timeout))?;
             let (parts, body) = response.into_parts();
+            // Headers first: a response cut short still said how much budget is left.
+            self.record_limits(&parts.headers, resource, now);
             let body = super::read_body(body).await?;
             Ok::<_, TransportError>(RawResponse {
                 status: parts.status,
@@ -730,18 +798,48 @@ impl GithubClient {
                 body,
             })
         };
-        match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(error)) => {
-                self.counter.record(Source::Github, error.outcome());
-                Err(GithubError::Transport(error))
-            }
-            Err(_) => {
-                let error = TransportError::Timeout(self.timeout);
-                self.counter.record(Source::Github, error.outcome());
-                Err(GithubError::Transport(error))
-            }
+        let error = match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(response)) => return Ok(response),
+            Ok(Err(TransportError::Timeout(_))) | Err(_) => TransportError::Timeout(self.timeout),
+            Ok(Err(error)) => error,
+        };
+        self.counter.record(Source::Github, error.outcome());
+        Err(GithubError::Transport(error))
+    }
+
+    /// Rate limits by resource, as last reported (for the metrics, on every poll).
+    pub fn rate_limits(&self) -> BTreeMap<String, RateLimit> {
+        self.state().limits.clone()
+    }
+
+    /// Reads `x-ratelimit-*` from any response. `resource` names the endpoint's budget when
+    /// GitHub does not say (`x-ratelimit-resource` is normally there).
+    fn record_limits(&self, headers: &HeaderMap, resource: &'static str, now: i64) {
+        let Some(remaining) = header_i64(headers, "x-ratelimit-remaining") else {
+            return;
+        };
+        let resource = headers
+            .get("x-ratelimit-resource")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| {
+                !v.is_empty()
+                    && v.len() <= 32
+                    && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+            .unwrap_or(resource)
+            .to_string();
+        let reset_at = header_i64(headers, "x-ratelimit-reset");
+        let mut state = self.state();
+        if resource == "graphql" {
+            state.note_graphql_budget(remaining, reset_at, now);
         }
+        state.limits.insert(
+            resource,
+            RateLimit {
+                remaining: remaining.max(0),
+                reset_at,
+            },
+        );
     }
 
     /// Turns a non-2xx answer into the specific error, counting it.
@@ -756,10 +854,25 @@ impl GithubClient {
                 retry_after: header_i64(&response.headers, "retry-after").map(|s| s.max(0) as u64),
             };
             // Remember it: no request goes out before GitHub allows it, whoever asks.
+            let mut state = self.state();
             if let Some(at) = error.retry_not_before(now) {
-                self.state().not_before = Some((at, message));
+                state.not_before = Some((at, message));
+            }
+            let resource = response
+                .headers
+                .get("x-ratelimit-resource")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("graphql")
+                .to_string();
+            if let Some(limit) = state.limits.get_mut(&resource) {
+                limit.remaining = 0;
             }
             return error;
+        }
+        let retry_at = super::retry_after_header(&response.headers)
+            .and_then(|value| super::retry_after_at(&value, now));
+        if let Some(at) = retry_at {
+            self.state().not_before = Some((at, format!("HTTP {}", response.status.as_u16())));
         }
         match response.status {
             StatusCode::UNAUTHORIZED => GithubError::Unauthorized { message },
@@ -774,6 +887,7 @@ impl GithubClient {
             status => GithubError::Status {
                 status: status.as_u16(),
                 excerpt: response.excerpt(),
+                retry_at,
             },
         }
     }
@@ -790,15 +904,16 @@ impl GithubClient {
                 });
             }
         }
-        if let Some(limit) = &state.graphql_limit {
-            let reset_future = limit.reset_at.is_some_and(|reset| reset > now);
-            if limit.remaining < GRAPHQL_RESERVE_POINTS && reset_future {
+        if let (Some(until), Some(limit)) =
+            (state.graphql_budget_until, state.limits.get("graphql"))
+        {
+            if until > now {
                 return Err(GithubError::RateLimited {
                     message: format!(
                         "only {} GraphQL points left, keeping {GRAPHQL_RESERVE_POINTS} in reserve",
                         limit.remaining
                     ),
-                    reset_at: limit.reset_at,
+                    reset_at: Some(until),
                     retry_after: None,
                 });
             }
@@ -819,7 +934,9 @@ impl GithubClient {
         let body = json!({ "query": query, "variables": variables });
         let url = format!("{}/graphql", self.api_url);
         cycle.cost.graphql_queries += 1;
-        let response = self.send(octo._post(url, Some(&body))).await?;
+        let response = self
+            .send(octo._post(url, Some(&body)), "graphql", now)
+            .await?;
         if !response.status.is_success() {
             return Err(self.http_error(&response, now));
         }
@@ -837,38 +954,46 @@ impl GithubClient {
         let data = envelope.data.unwrap_or(Value::Null);
         if let Some(rate) = data.get("rateLimit").cloned() {
             if let Ok(rate) = serde_json::from_value::<WireRateLimit>(rate) {
-                let cost = rate.cost.unwrap_or(0).max(0) as u32;
-                cycle.cost.graphql_points += cost;
+                let cost = u32::try_from(rate.cost.unwrap_or(0).max(0)).unwrap_or(u32::MAX);
+                cycle.cost.graphql_points = cycle.cost.graphql_points.saturating_add(cost);
                 self.points.inc_by(u64::from(cost));
                 if let Some(remaining) = rate.remaining {
-                    self.state().graphql_limit = Some(RateLimit {
-                        remaining,
-                        reset_at: timestamp(rate.reset_at.as_deref()),
-                    });
+                    let reset_at = timestamp(rate.reset_at.as_deref());
+                    let mut state = self.state();
+                    state.note_graphql_budget(remaining, reset_at, now);
+                    state.limits.insert(
+                        "graphql".to_string(),
+                        RateLimit {
+                            remaining: remaining.max(0),
+                            reset_at,
+                        },
+                    );
                 }
             }
         }
-        if let Some(rate_limited) = errors
-            .iter()
-            .find(|e| e.kind.as_deref() == Some("RATE_LIMITED"))
-        {
+        // GitHub says "rate limited" in a 200 too: `type: RATE_LIMITED` (or `RATE_LIMIT`, or
+        // `extensions.code`), with `data: null`.
+        if let Some(rate_limited) = errors.iter().find(|e| e.is_rate_limit()) {
             self.counter.record(Source::Github, Outcome::RateLimited);
-            let reset_at = header_i64(&response.headers, "x-ratelimit-reset").or_else(|| {
-                self.state()
-                    .graphql_limit
-                    .as_ref()
-                    .and_then(|limit| limit.reset_at)
-            });
-            if let Some(limit) = self.state().graphql_limit.as_mut() {
-                limit.remaining = 0;
-            }
+            let mut state = self.state();
+            let reset_at = header_i64(&response.headers, "x-ratelimit-reset")
+                .or_else(|| state.limits.get("graphql").and_then(|limit| limit.reset_at));
+            let limit = state
+                .limits
+                .entry("graphql".to_string())
+                .or_insert(RateLimit {
+                    remaining: 0,
+                    reset_at,
+                });
+            limit.remaining = 0;
+            limit.reset_at = limit.reset_at.or(reset_at);
             let error = GithubError::RateLimited {
-                message: rate_limited.message.clone(),
+                message: super::excerpt(rate_limited.message.as_bytes()),
                 reset_at,
                 retry_after: header_i64(&response.headers, "retry-after").map(|s| s.max(0) as u64),
             };
             if let Some(at) = error.retry_not_before(now) {
-                self.state().not_before = Some((at, rate_limited.message.clone()));
+                state.not_before = Some((at, super::excerpt(rate_limited.message.as_bytes())));
             }
             return Err(error);
         }
@@ -1093,20 +1218,105 @@ impl GithubClient {
             }
         }
 
-        // 4. Releases (REST with ETags) and tags (GraphQL) of the watched minors.
+        // 4. Changed files of release-branch PRs whose head moved (dependency bumps).
+        self.changed_files(&mut cycle, &mut data, now).await?;
+
+        // 5. Releases (REST with ETags) and tags (GraphQL) of the watched minors.
         if !minors.is_empty() {
             data.releases = self.releases(&mut cycle, &minors, now).await?;
         }
 
         data.partial_errors = cycle.partial_errors;
         data.cost = cycle.cost;
-        let state = self.state();
-        data.rate_limits = state.rest_limits.clone();
-        if let Some(limit) = &state.graphql_limit {
-            data.rate_limits
-                .insert("graphql".to_string(), limit.clone());
-        }
         Ok(data)
+    }
+
+    /// Fills `changed_files` of every open PR against a release or hotfix branch: from the
+    /// cache when its head commit is the one the files were read at, else in batches.
+    async fn changed_files(
+        &self,
+        cycle: &mut Cycle,
+        data: &mut GithubData,
+        now: i64,
+    ) -> Result<(), GithubError> {
+        let release_prs = |data: &GithubData| -> Vec<(u64, String)> {
+            data.pull_requests
+                .iter()
+                .filter(|(branch, _)| branch.as_str() != "master")
+                .flat_map(|(_, prs)| prs.iter().map(|pr| (pr.number, pr.head_oid.clone())))
+                .collect()
+        };
+        let wanted = release_prs(data);
+        let stale: Vec<u64> = {
+            let state = self.state();
+            wanted
+                .iter()
+                .filter(|(number, head)| {
+                    state
+                        .changed_files
+                        .get(number)
+                        .is_none_or(|(read_at, _)| read_at != head)
+                })
+                .map(|(number, _)| *number)
+                .collect()
+        };
+        for chunk in stale.chunks(queries::MAX_FILES_PRS_PER_QUERY) {
+            let answer = self
+                .graphql(
+                    cycle,
+                    &queries::changed_files(chunk),
+                    json!({"owner": self.owner, "name": self.repo}),
+                    now,
+                )
+                .await?;
+            cycle
+                .partial_errors
+                .extend(answer.partial_errors.iter().cloned());
+            let repo = self.repository(&answer)?;
+            let mut state = self.state();
+            for number in chunk {
+                let Some(node) = repo.get(format!("p{number}")).filter(|n| n.is_object()) else {
+                    continue;
+                };
+                if let Ok(wire) = serde_json::from_value::<WireChangedFiles>(node.clone()) {
+                    let paths: Vec<String> = wire
+                        .files
+                        .unwrap_or_default()
+                        .nodes
+                        .into_iter()
+                        .flatten()
+                        .map(|f| f.path)
+                        .filter(|p| !p.is_empty())
+                        .take(queries::CHANGED_FILES_PER_PR)
+                        .collect();
+                    state
+                        .changed_files
+                        .insert(wire.number, (wire.head_ref_oid, paths));
+                }
+            }
+        }
+        let mut state = self.state();
+        // Only open PRs of watched branches are remembered: the cache cannot grow past them.
+        let open: std::collections::HashSet<u64> = wanted.iter().map(|(n, _)| *n).collect();
+        state
+            .changed_files
+            .retain(|number, _| open.contains(number));
+        if state.changed_files.len() > MAX_CACHED_FILE_LISTS {
+            state.changed_files.clear();
+        }
+        for pr in data
+            .pull_requests
+            .iter_mut()
+            .filter(|(branch, _)| branch.as_str() != "master")
+            .flat_map(|(_, prs)| prs.iter_mut())
+        {
+            pr.changed_files = state
+                .changed_files
+                .get(&pr.number)
+                .filter(|(read_at, _)| *read_at == pr.head_oid)
+                .map(|(_, paths)| paths.clone());
+        }
+        Ok(())
     }
 
     fn remember_merged(&self, parent: ParentPr) {
@@ -1153,11 +1363,14 @@ impl GithubClient {
             if let Some(page) = &cached {
                 headers.insert(http::header::IF_NONE_MATCH, page.etag.clone());
             }
-            cycle.cost.rest_requests += 1;
+            cycle.cost.rest_requests = cycle.cost.rest_requests.saturating_add(1);
             let response = self
-                .send(octo._get_with_headers(url.as_str(), Some(headers)))
+                .send(
+                    octo._get_with_headers(url.as_str(), Some(headers)),
+                    "core",
+                    now,
+                )
                 .await?;
-            self.record_rest_limit(&response.headers);
             let fetched = if response.status == StatusCode::NOT_MODIFIED {
                 // A 304 has no body and no Link header: both come from the cache.
                 self.counter.record(Source::Github, Outcome::NotModified);
@@ -1166,7 +1379,10 @@ impl GithubClient {
                     GithubError::Decode("304 Not Modified for a page never fetched".to_string())
                 })?
             } else if response.status.is_success() {
-                let decoded = match decode_releases_page(&response.body) {
+                let decoded = match decode_releases_page(&response.body)
+                    .map_err(|error| error.to_string())
+                    .and_then(|releases| plausible_releases(releases, now))
+                {
                     Ok(decoded) => decoded,
                     Err(error) => {
                         self.counter.record(Source::Github, Outcome::DecodeError);
@@ -1253,7 +1469,7 @@ impl GithubClient {
                                 .and_then(|inner| timestamp(inner.committed_date.as_deref()))
                         })
                 });
-                if let Some(published_at) = date {
+                if let Some(published_at) = date.filter(|at| plausible_release_time(*at, now)) {
                     releases.push(PublishedRelease {
                         version,
                         published_at,
@@ -1263,23 +1479,33 @@ impl GithubClient {
         }
         Ok(releases)
     }
+}
 
-    fn record_rest_limit(&self, headers: &HeaderMap) {
-        let Some(remaining) = header_i64(headers, "x-ratelimit-remaining") else {
-            return;
-        };
-        let resource = headers
-            .get("x-ratelimit-resource")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("core")
-            .to_string();
-        self.state().rest_limits.insert(
-            resource,
-            RateLimit {
-                remaining,
-                reset_at: header_i64(headers, "x-ratelimit-reset"),
-            },
-        );
+/// Kubernetes' first GitHub release is from 2014, and nothing is published in the future
+/// (a day of clock skew allowed).
+fn plausible_release_time(at: i64, now: i64) -> bool {
+    const FIRST_RELEASES: i64 = 1_388_534_400; // 2014-01-01
+    (FIRST_RELEASES..=now.saturating_add(86_400)).contains(&at)
+}
+
+/// A page that dates a release before Kubernetes existed or in the future is not data: the
+/// whole page is rejected and the last good releases kept.
+fn plausible_releases(
+    releases: Vec<PublishedRelease>,
+    now: i64,
+) -> Result<Vec<PublishedRelease>, String> {
+    match releases
+        .iter()
+        .find(|r| !plausible_release_time(r.published_at, now))
+    {
+        Some(bad) => Err(format!(
+            "{} is dated {}, which cannot be a publish time",
+            bad.version,
+            chrono::DateTime::from_timestamp(bad.published_at, 0)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| bad.published_at.to_string())
+        )),
+        None => Ok(releases),
     }
 }
 
