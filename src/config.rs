@@ -22,6 +22,9 @@ pub mod defaults {
     /// The published patch release schedule.
     pub const SCHEDULE_URL: &str =
         "https://raw.githubusercontent.com/kubernetes/website/main/data/releases/schedule.yaml";
+    /// The list of retired minors, beside the schedule.
+    pub const EOL_URL: &str =
+        "https://raw.githubusercontent.com/kubernetes/website/main/data/releases/eol.yaml";
     /// Default listen address of the HTTP server.
     pub const LISTEN: &str = "0.0.0.0:9850";
 }
@@ -117,6 +120,8 @@ pub struct TestgridConfig {
 pub struct ScheduleConfig {
     /// URL of kubernetes/website `data/releases/schedule.yaml`.
     pub url: String,
+    /// URL of kubernetes/website `data/releases/eol.yaml`.
+    pub eol_url: String,
 }
 
 /// The branches to watch.
@@ -276,7 +281,7 @@ impl Config {
             "listen: {listen}\npoll_interval: {poll}\nrequest_timeout: {timeout}\n\
              github:\n  api_url: {gh_api}\n  repo: {owner}/{repo}\n  token_file: {token_file}\n  # token: {token}\n\
              testgrid:\n  url: {tg_url}\n  api_url: {tg_api_url}\n  api: {tg_api}\n  dashboards:\n    blocking:{blocking}\n    informing:{informing}\n  stale_after: {stale}\n\
-             schedule:\n  url: {schedule}\n\
+             schedule:\n  url: {schedule}\n  eol_url: {eol}\n\
              branches: {branches}\n\
              release_window:\n  min: {wmin}\n  max: {wmax}\n\
              branch_wide:\n  min_failing_prs: {min_prs}\n  min_failing_fraction: {fraction}\n  failure_window: {window}\n",
@@ -299,6 +304,7 @@ impl Config {
             informing = list(&self.testgrid.informing_dashboards),
             stale = duration(self.testgrid.stale_after),
             schedule = self.schedule.url,
+            eol = self.schedule.eol_url,
             wmin = duration(self.release_window.min),
             wmax = duration(self.release_window.max),
             min_prs = self.branch_wide.min_failing_prs,
@@ -600,8 +606,14 @@ impl Reader {
             Duration::from_secs(24 * 3600),
         );
 
-        let schedule = self.section(root, "schedule", &["url"]);
+        let schedule = self.section(root, "schedule", &["url", "eol_url"]);
         let schedule_url = self.url(schedule, "schedule", "url", defaults::SCHEDULE_URL);
+        // `eol.yaml` lives beside `schedule.yaml`: a mirrored schedule implies a mirrored list.
+        let eol_beside = match schedule_url.rsplit_once('/') {
+            Some((dir, _)) if schedule_url != defaults::SCHEDULE_URL => format!("{dir}/eol.yaml"),
+            _ => defaults::EOL_URL.to_string(),
+        };
+        let eol_url = self.url(schedule, "schedule", "eol_url", &eol_beside);
 
         let branches = match root.get("branches") {
             None | Some(Value::Null) => BranchSelection::Auto,
@@ -709,7 +721,10 @@ impl Reader {
                 informing_dashboards: informing,
                 stale_after,
             },
-            schedule: ScheduleConfig { url: schedule_url },
+            schedule: ScheduleConfig {
+                url: schedule_url,
+                eol_url,
+            },
             branches,
             release_window: ReleaseWindowConfig {
                 min: window_min,

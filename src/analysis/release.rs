@@ -4,6 +4,7 @@
 use crate::{
     analysis::{AnalysisSettings, Observations},
     release::{
+        eol::EndOfLife,
         schedule::Schedule,
         timing::{ReleaseWindow, release_timing, supported_minors},
         version::{BranchKind, Minor},
@@ -39,6 +40,7 @@ pub fn release_report(
         &observations.releases,
         schedule.and_then(|s| s.branch(minor)),
         schedule.map(|s| s.upcoming.as_slice()).unwrap_or(&[]),
+        observations.eol.as_ref().and_then(|eol| eol.retired(minor)),
         &window,
         now,
     );
@@ -53,7 +55,10 @@ pub fn release_report(
         freeze: timing.freeze,
         target_missed: timing.target_missed,
         end_of_life_at: timing.end_of_life,
-        past_end_of_life: timing.past_end_of_life,
+        retired: timing.retired,
+        final_patch: timing.final_patch.map(|v| v.to_string()),
+        past_planned_end_of_life: timing.past_planned_end_of_life,
+        schedule_note: timing.schedule_note,
     })
 }
 
@@ -61,11 +66,11 @@ pub fn release_report(
 /// release branches on GitHub), plus hotfix branches of those minors that exist on GitHub.
 pub fn discover_branches(
     schedule: Option<&Schedule>,
+    eol: Option<&EndOfLife>,
     github_release_branches: &[String],
-    now: i64,
 ) -> Vec<String> {
     let mut minors: Vec<Minor> = schedule
-        .map(|schedule| supported_minors(schedule, now))
+        .map(|schedule| supported_minors(schedule, eol))
         .unwrap_or_default();
     if minors.is_empty() {
         let mut on_github: Vec<Minor> = github_release_branches
@@ -126,15 +131,30 @@ mod tests {
     #[test]
     fn auto_watches_supported_minors_from_the_schedule_plus_their_hotfix_branches() {
         let schedule = parse_schedule(SCHEDULE).unwrap();
-        let now = 1_795_000_000; // 2026-11-18
         let github = vec![
             "release-1.33".to_string(),
             "release-1.35".to_string(),
             "release-1.35.2".to_string(),
             "release-1.33.1".to_string(),
         ];
+        // 1.34 is past its planned end of life but not retired: still watched.
         assert_eq!(
-            discover_branches(Some(&schedule), &github, now),
+            discover_branches(Some(&schedule), None, &github),
+            vec![
+                "master",
+                "release-1.34",
+                "release-1.35",
+                "release-1.36",
+                "release-1.35.2"
+            ]
+        );
+        // Once eol.yaml lists it, it is gone.
+        let eol = crate::release::eol::parse_eol(
+            "branches:\n- release: \"1.34\"\n  endOfLifeDate: \"2026-11-10\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            discover_branches(Some(&schedule), Some(&eol), &github),
             vec!["master", "release-1.35", "release-1.36", "release-1.35.2"]
         );
     }
@@ -146,7 +166,7 @@ mod tests {
             .chain(["release-1.36.1".to_string()])
             .collect();
         assert_eq!(
-            discover_branches(None, &github, 0),
+            discover_branches(None, None, &github),
             vec![
                 "master",
                 "release-1.34",

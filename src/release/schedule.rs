@@ -70,6 +70,8 @@ pub struct PlannedPatch {
     pub target_date: Option<NaiveDate>,
     /// `note`: free text, may contain markdown links; `None` when absent or blank.
     pub note: Option<String>,
+    /// `release: Not Planned`: the file says no further patch is planned.
+    pub not_planned: bool,
 }
 
 /// Why a schedule document could not be used at all.
@@ -81,32 +83,33 @@ pub enum ScheduleError {
     /// The document is YAML but has no `schedules` list.
     #[error("schedule has no `schedules` list")]
     NoSchedules,
-}
-
-impl ScheduleError {
-    /// A short, bounded label for metrics (`branchwatch_upstream_requests_total{outcome}`).
-    pub fn kind(&self) -> &'static str {
-        "decode_error"
-    }
+    /// A well-formed document that cannot be a real schedule (cut short, garbage entries).
+    #[error("schedule is implausible: {0}")]
+    Implausible(String),
 }
 
 /// Parses the text of `schedule.yaml`. See the module docs for what is tolerated.
+///
+/// Fields are read leniently, but the file as a whole must be plausible: at least one minor,
+/// every `schedules` entry a mapping with a `release: X.Y` (schedule-builder writes `release`
+/// last in each block, so a file cut short ends in a block without one), and no minor twice.
 pub fn parse_schedule(yaml: &str) -> Result<Schedule, ScheduleError> {
-    match serde_yaml_ng::from_str::<RawFile>(yaml) {
+    let (branches, upcoming) = match serde_yaml_ng::from_str::<RawFile>(yaml) {
         Ok(raw) => {
             let Some(Schedules::List(branches)) = raw.schedules else {
                 return Err(ScheduleError::NoSchedules);
             };
-            Ok(build(branches, raw.upcoming_releases.0))
+            (branches, raw.upcoming_releases.0)
         }
         // Not YAML at all, a non-mapping document, or a `release` holding a list/mapping:
         // re-read through `Value` to tell these apart.
-        Err(_) => parse_via_value(yaml),
-    }
+        Err(_) => parse_via_value(yaml)?,
+    };
+    build(branches, upcoming)
 }
 
 /// Parses `2024-10-15` (surrounding whitespace allowed); anything else is `None`.
-fn parse_date(text: Option<&str>) -> Option<NaiveDate> {
+pub(super) fn parse_date(text: Option<&str>) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text?.trim(), "%Y-%m-%d").ok()
 }
 
@@ -125,6 +128,11 @@ struct RawPatch {
 impl RawPatch {
     fn build(self) -> PlannedPatch {
         PlannedPatch {
+            not_planned: self
+                .release
+                .0
+                .as_deref()
+                .is_some_and(|text| text.trim().eq_ignore_ascii_case("not planned")),
             release: self.release.0.as_deref().and_then(PatchVersion::parse_tag),
             cherry_pick_deadline: parse_date(self.cherry_pick_deadline.0.as_deref()),
             target_date: parse_date(self.target_date.0.as_deref()),
@@ -174,17 +182,37 @@ struct RawFile {
     upcoming_releases: LenientList<RawPatch>,
 }
 
-fn build(branches: Vec<RawBranch>, upcoming: Vec<RawPatch>) -> Schedule {
-    Schedule {
-        branches: branches.into_iter().filter_map(RawBranch::build).collect(),
-        upcoming: upcoming.into_iter().map(RawPatch::build).collect(),
+fn build(
+    branches: Vec<Option<RawBranch>>,
+    upcoming: Vec<RawPatch>,
+) -> Result<Schedule, ScheduleError> {
+    let implausible = |message: String| Err(ScheduleError::Implausible(message));
+    if branches.is_empty() {
+        return implausible("`schedules` lists no minor".to_string());
     }
+    let mut built: Vec<ScheduleBranch> = Vec::with_capacity(branches.len());
+    for (index, raw) in branches.into_iter().enumerate() {
+        let Some(branch) = raw.and_then(RawBranch::build) else {
+            return implausible(format!(
+                "schedules[{index}] has no `release: X.Y` (a file cut short, or not a schedule)"
+            ));
+        };
+        if built.iter().any(|b| b.minor == branch.minor) {
+            return implausible(format!("minor {} is listed twice", branch.minor));
+        }
+        built.push(branch);
+    }
+    Ok(Schedule {
+        branches: built,
+        upcoming: upcoming.into_iter().map(RawPatch::build).collect(),
+    })
 }
 
-/// The value of `schedules:`: a list, or something else (an error for the file).
+/// The value of `schedules:`: a list (non-mapping elements kept as `None`, so that the file
+/// can be judged), or something else (an error for the file).
 #[derive(Debug)]
 enum Schedules {
-    List(Vec<RawBranch>),
+    List(Vec<Option<RawBranch>>),
     NotAList,
 }
 
@@ -196,8 +224,12 @@ impl<'de> Deserialize<'de> for Schedules {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list of schedules")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Schedules, A::Error> {
-                collect_lenient(seq).map(Schedules::List)
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Schedules, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<Lenient<RawBranch>>()? {
+                    out.push(item.0);
+                }
+                Ok(Schedules::List(out))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Schedules, A::Error> {
                 drain_map(map).map(|()| Schedules::NotAList)
@@ -250,7 +282,7 @@ where
 
 /// A mapping deserialized as `T`; any other YAML shape becomes `None`.
 #[derive(Debug)]
-struct Lenient<T>(Option<T>);
+pub(super) struct Lenient<T>(pub(super) Option<T>);
 
 impl<T> Default for Lenient<T> {
     fn default() -> Self {
@@ -304,7 +336,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
 /// A list of mappings deserialized as `T`; non-mapping elements are skipped and a
 /// non-list value is an empty list.
 #[derive(Debug)]
-struct LenientList<T>(Vec<T>);
+pub(super) struct LenientList<T>(pub(super) Vec<T>);
 
 impl<T> Default for LenientList<T> {
     fn default() -> Self {
@@ -358,7 +390,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for LenientList<T> {
 /// Any scalar as text (`deserialize_any`, fine for dates and notes, lossy for `1.30`);
 /// null is `None`, and a list or mapping is skipped as `None`.
 #[derive(Debug, Default)]
-struct AnyText(Option<String>);
+pub(super) struct AnyText(pub(super) Option<String>);
 
 /// Visitor turning any scalar into its text; lists and mappings become `None`.
 struct TextVisitor;
@@ -412,7 +444,7 @@ impl<'de> Deserialize<'de> for AnyText {
 /// A `release` value as its source text: `deserialize_str` makes serde_yaml_ng pass the
 /// scalar's text unresolved, so `1.30` stays `"1.30"`. Null is `None`.
 #[derive(Debug, Default)]
-struct ReleaseText(Option<String>);
+pub(super) struct ReleaseText(pub(super) Option<String>);
 
 impl<'de> Deserialize<'de> for ReleaseText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -438,24 +470,26 @@ impl<'de> Deserialize<'de> for ReleaseText {
 
 /// Fallback reader through `serde_yaml_ng::Value`, used when the text-preserving pass
 /// failed: tells "not YAML" from "no `schedules` list", and otherwise degrades gracefully.
-fn parse_via_value(yaml: &str) -> Result<Schedule, ScheduleError> {
+fn parse_via_value(yaml: &str) -> Result<(Vec<Option<RawBranch>>, Vec<RawPatch>), ScheduleError> {
     let doc: Value = serde_yaml_ng::from_str(yaml)?;
     let Some(Value::Sequence(entries)) = doc.get("schedules") else {
         return Err(ScheduleError::NoSchedules);
     };
     let branches = entries
         .iter()
-        .filter(|e| e.is_mapping())
-        .map(|e| RawBranch {
-            release: ReleaseText(release_text(e)),
-            release_date: AnyText(value_text(e.get("releaseDate"))),
-            maintenance_mode_start: AnyText(value_text(e.get("maintenanceModeStartDate"))),
-            end_of_life: AnyText(value_text(e.get("endOfLifeDate"))),
-            next: Lenient(e.get("next").filter(|n| n.is_mapping()).map(value_patch)),
-            previous: LenientList(value_patches(e.get("previousPatches"))),
+        .map(|e| e.is_mapping().then_some(e))
+        .map(|e| {
+            e.map(|e| RawBranch {
+                release: ReleaseText(release_text(e)),
+                release_date: AnyText(value_text(e.get("releaseDate"))),
+                maintenance_mode_start: AnyText(value_text(e.get("maintenanceModeStartDate"))),
+                end_of_life: AnyText(value_text(e.get("endOfLifeDate"))),
+                next: Lenient(e.get("next").filter(|n| n.is_mapping()).map(value_patch)),
+                previous: LenientList(value_patches(e.get("previousPatches"))),
+            })
         })
         .collect();
-    Ok(build(branches, value_patches(doc.get("upcoming_releases"))))
+    Ok((branches, value_patches(doc.get("upcoming_releases"))))
 }
 
 /// A `release` from a `Value`: only a YAML string is trusted, since a number may already
@@ -539,13 +573,12 @@ mod tests {
                 cherry_pick_deadline: Some(d(2024, 10, 11)),
                 target_date: Some(d(2024, 10, 15)),
                 note: None,
+                not_planned: false,
             })
         );
-        assert_eq!(b31.previous.len(), 2);
+        assert_eq!(b31.previous.len(), 1);
         assert_eq!(b31.previous[0].release, Some(v(31, 1)));
-        assert_eq!(b31.previous[1].cherry_pick_deadline, None, "x.0 row");
 
-        // Flow-style `next` on 1.30.
         let b30 = s.branch(m(30)).unwrap();
         let next30 = b30.next.as_ref().unwrap();
         assert_eq!(next30.release, Some(v(30, 6)));
@@ -557,6 +590,11 @@ mod tests {
         assert_eq!(b29.end_of_life, Some(d(2025, 2, 28)));
         assert_eq!(b29.next.as_ref().unwrap().release, Some(v(29, 10)));
         assert_eq!(b29.previous.len(), 10);
+        assert_eq!(
+            b29.previous.last().unwrap().cherry_pick_deadline,
+            None,
+            "x.0 row"
+        );
 
         let upcoming: Vec<_> = s.upcoming.iter().map(|p| p.target_date).collect();
         assert_eq!(
@@ -569,6 +607,26 @@ mod tests {
         );
         assert!(s.upcoming.iter().all(|p| p.release.is_none()));
         assert_eq!(s.upcoming[1].cherry_pick_deadline, Some(d(2024, 11, 8)));
+    }
+
+    const SCHEDULE_2023_07: &str = include_str!("../../tests/fixtures/schedule-2023-07.yaml");
+
+    #[test]
+    fn parses_the_real_hand_edited_2023_file() {
+        let s = parse_schedule(SCHEDULE_2023_07).unwrap();
+        let minors: Vec<Minor> = s.branches.iter().map(|b| b.minor).collect();
+        assert_eq!(minors, [m(27), m(26), m(25), m(24)]);
+        let b27 = s.branch(m(27)).unwrap();
+        // The real file's wrong year is kept as written.
+        assert_eq!(b27.release_date, Some(d(2024, 4, 11)));
+        assert_eq!(b27.next.as_ref().unwrap().release, Some(v(27, 4)));
+        assert_eq!(b27.next.as_ref().unwrap().target_date, Some(d(2023, 7, 19)));
+        let p1 = &b27.previous[2];
+        assert_eq!(p1.release, Some(v(27, 1)));
+        assert_eq!(p1.cherry_pick_deadline, None, "empty string");
+        assert!(p1.note.as_deref().unwrap().starts_with("[Regression]"));
+        assert_eq!(s.branch(m(24)).unwrap().previous.len(), 16);
+        assert!(s.upcoming.is_empty());
     }
 
     #[test]
@@ -689,10 +747,6 @@ schedules:
     targetDate: ~
     note: \"   \"
   - 42
-- release: 1.31.0
-  releaseDate: \"2024-08-13\"
-- releaseDate: \"2024-08-13\"
-- not a mapping
 upcoming_releases: not a list
 ";
 
@@ -702,7 +756,7 @@ upcoming_releases: not a list
         // Handled by the text-preserving pass itself, not by the fallback.
         assert!(serde_yaml_ng::from_str::<RawFile>(yaml).is_ok());
         let s = parse_schedule(yaml).unwrap();
-        assert_eq!(s.branches.len(), 1, "blocks without a minor are skipped");
+        assert_eq!(s.branches.len(), 1);
         let b = &s.branches[0];
         assert_eq!(b.release_date, None);
         assert_eq!(b.end_of_life, None, "Feb 30");
@@ -714,6 +768,7 @@ upcoming_releases: not a list
                 cherry_pick_deadline: None,
                 target_date: None,
                 note: None,
+                not_planned: false,
             })
         );
         assert_eq!(
@@ -723,6 +778,7 @@ upcoming_releases: not a list
                 cherry_pick_deadline: Some(d(2024, 9, 6)),
                 target_date: None,
                 note: None,
+                not_planned: false,
             }]
         );
         assert!(s.upcoming.is_empty());
@@ -760,25 +816,42 @@ schedules:
     }
 
     #[test]
+    fn a_block_without_a_minor_makes_the_whole_file_implausible() {
+        // schedule-builder writes `release` last in each block: a file cut short inside its
+        // last block is still YAML, and that block has no `release`.
+        for bad in [
+            "schedules:\n- release: \"1.31\"\n- endOfLifeDate: \"2025-06-28\"\n  maintenanceModeStartDate: \"2025-04-28\"\n",
+            "schedules:\n- release: \"1.31\"\n- release: 1.31.0\n",
+            "schedules:\n- release: \"1.31\"\n- not a mapping\n",
+            "schedules:\n- release: [1, 31]\n  endOfLifeDate: \"2025-10-28\"\n- release: \"1.30\"\n",
+            "schedules:\n- release: \"1.31\"\n- release: \"1.31\"\n",
+        ] {
+            assert!(
+                matches!(parse_schedule(bad), Err(ScheduleError::Implausible(_))),
+                "{bad:?}"
+            );
+        }
+        let half = &SCHEDULE_2024_10[..SCHEDULE_2024_10.find("release: \"1.30\"").unwrap()];
+        assert!(
+            parse_schedule(half).is_err(),
+            "the real file cut inside its 1.30 block"
+        );
+    }
+
+    #[test]
     fn release_holding_a_collection_falls_back_without_failing() {
         let yaml = "\
 schedules:
-- release: [1, 31]
-  endOfLifeDate: \"2025-10-28\"
 - release: \"1.30\"
   endOfLifeDate: \"2025-06-28\"
   next:
     release: {major: 1}
     targetDate: \"2024-10-15\"
-- release: 1.29
-  endOfLifeDate: \"2025-02-28\"
 upcoming_releases:
 - cherryPickDeadline: \"2024-10-11\"
   targetDate: \"2024-10-15\"
 ";
         let s = parse_schedule(yaml).unwrap();
-        // 1.31 has no usable minor; 1.29 is a YAML float on this path and is dropped
-        // rather than misread.
         let minors: Vec<Minor> = s.branches.iter().map(|b| b.minor).collect();
         assert_eq!(minors, [m(30)]);
         let next = s.branches[0].next.as_ref().unwrap();
@@ -802,9 +875,9 @@ upcoming_releases:
             "schedules: 3\n",
             "schedules: {release: \"1.31\"}\n",
             "schedules: \"1.31\"\n",
+            "schedules: []\n",
         ] {
-            let err = parse_schedule(bad).unwrap_err();
-            assert_eq!(err.kind(), "decode_error", "{bad:?}");
+            assert!(parse_schedule(bad).is_err(), "{bad:?}");
         }
         assert!(matches!(
             parse_schedule("upcoming_releases: []\n"),
@@ -814,8 +887,6 @@ upcoming_releases:
             parse_schedule("schedules: [unclosed"),
             Err(ScheduleError::Yaml(_))
         ));
-        let empty = parse_schedule("schedules: []\n").unwrap();
-        assert_eq!(empty, Schedule::default());
     }
 
     #[test]
@@ -833,5 +904,36 @@ schedules:
         let next = s.branches[0].next.as_ref().unwrap();
         assert_eq!(next.target_date, Some(d(2024, 10, 15)));
         assert_eq!(s.upcoming[0].cherry_pick_deadline, Some(d(2024, 10, 11)));
+    }
+}
+
+#[cfg(test)]
+mod alias_bomb {
+    use super::*;
+
+    /// "Billion laughs": nine levels of nine aliases expand to 9^9 scalars.
+    fn bomb(top_key: &str) -> String {
+        let mut yaml = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        for level in b'b'..=b'i' {
+            let prev = (level - 1) as char;
+            let name = level as char;
+            yaml.push_str(&format!(
+                "{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+            ));
+        }
+        yaml.push_str(&format!("{top_key}: *i\n"));
+        yaml
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_not_expanded() {
+        for key in ["schedules", "upcoming_releases", "unknown"] {
+            let text = bomb(key);
+            assert!(parse_schedule(&text).is_err(), "{key}");
+        }
+        let text = bomb("branches");
+        assert!(super::super::eol::parse_eol(&text).is_err());
     }
 }

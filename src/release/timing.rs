@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime};
 use serde::Deserialize;
 
+use super::eol::{EndOfLife, RetiredMinor};
 use super::schedule::{PlannedPatch, Schedule, ScheduleBranch};
 use super::version::{Minor, PatchVersion};
 
@@ -134,7 +135,7 @@ pub struct ReleaseTiming {
     /// Whole days from `last_release` to `now`, rounded down.
     pub days_since_last_release: Option<u64>,
     /// `days_since_last_release` against the window. Still computed past end of life; the
-    /// caller suppresses alerts using `past_end_of_life`.
+    /// caller suppresses alerts using `retired`.
     pub window: Option<WindowState>,
     /// The next planned release and its target date (00:00 UTC).
     pub next_target: Option<(PatchVersion, i64)>,
@@ -145,10 +146,19 @@ pub struct ReleaseTiming {
     /// The target date has fully passed (a day after its 00:00 UTC) and no release at or
     /// above the target version exists.
     pub target_missed: bool,
-    /// The branch's end of life (00:00 UTC), from the schedule.
+    /// The branch's end of life (00:00 UTC): the actual date from `eol.yaml` once retired,
+    /// else the schedule's planned date.
     pub end_of_life: Option<i64>,
-    /// `now` is at or after `end_of_life`: callers do not alert on this branch.
-    pub past_end_of_life: bool,
+    /// `eol.yaml` lists the minor: support has ended, callers do not alert on this branch.
+    pub retired: bool,
+    /// The minor's final patch, from `eol.yaml`.
+    pub final_patch: Option<PatchVersion>,
+    /// The schedule's planned end of life has passed but `eol.yaml` does not list the minor
+    /// yet: its final patch may still be in preparation, so it stays watched and alerted on.
+    pub past_planned_end_of_life: bool,
+    /// Where `schedule.yaml` contradicts itself about this minor, in words for the release
+    /// manager (the target above follows the rules of [`release_timing`] regardless).
+    pub schedule_note: Option<String>,
 }
 
 /// Unix seconds of `date` at 00:00 UTC.
@@ -173,10 +183,16 @@ struct Target {
     deadline: Option<NaiveDate>,
 }
 
-/// Picks the next release: the schedule's `next` when it is newer than the last release;
-/// otherwise (`next` absent, unusable or already released) the earliest `upcoming_releases`
-/// date that is today or later, after the last release's day, after the stale `next`'s target
-/// and not after end of life, as "last release + 1".
+/// Picks the pending release.
+///
+/// 1. The lowest patch the schedule plans for this minor (in `next` or already under
+///    `previousPatches`: the file is often edited before the tag exists) that is newer than
+///    GitHub's newest release of the minor. Without a target date of its own it takes the earliest usable
+///    `upcoming_releases` date.
+/// 2. `next: {release: Not Planned}` with nothing pending: no further patch is planned.
+/// 3. Otherwise (`next` absent, unusable or already released) the earliest `upcoming_releases`
+///    date that is today or later, after the last release's day, after the stale `next`'s
+///    target and not after end of life, as "last release + 1".
 fn pick_target(
     minor: Minor,
     last: Option<PublishedRelease>,
@@ -185,44 +201,113 @@ fn pick_target(
     now: i64,
 ) -> Option<Target> {
     let branch = branch?;
-    let mut stale_floor = None;
-    // (No let-chains: the main crate's MSRV is 1.85.)
-    let usable_next = branch
+    let today = day_start(now);
+    let eol = branch.end_of_life.map(date_ts);
+    let last_day = last.map(|l| day_start(l.published_at));
+    let earliest_upcoming = |floor: Option<i64>| {
+        upcoming
+            .iter()
+            .filter_map(|p| Some((p, date_ts(p.target_date?))))
+            .filter(|&(_, t)| {
+                t >= today
+                    && last_day.is_none_or(|day| t > day)
+                    && floor.is_none_or(|floor| t > floor)
+                    && eol.is_none_or(|e| t <= e)
+            })
+            .min_by_key(|&(_, t)| t)
+            .map(|(p, _)| p)
+    };
+
+    // `previousPatches` count only against a known release: without one (GitHub not read yet,
+    // or down) every past patch would look pending and late.
+    let previous: &[PlannedPatch] = if last.is_some() {
+        &branch.previous
+    } else {
+        &[]
+    };
+    let pending = branch
         .next
-        .as_ref()
-        .and_then(|next| Some((next, next.release?)))
-        .filter(|(_, version)| version.minor() == minor);
-    if let Some((next, version)) = usable_next {
-        if last.is_none_or(|l| version > l.version) {
+        .iter()
+        .chain(previous)
+        .filter_map(|p| Some((p, p.release?)))
+        .filter(|(_, version)| {
+            version.minor() == minor && last.is_none_or(|l| *version > l.version)
+        })
+        .min_by_key(|(_, version)| *version);
+    if let Some((entry, version)) = pending {
+        if entry.target_date.is_some() {
             return Some(Target {
                 version,
-                date: next.target_date,
-                deadline: next.cherry_pick_deadline,
+                date: entry.target_date,
+                deadline: entry.cherry_pick_deadline,
             });
         }
-        // Already released: this `next` is stale and its cycle is over.
-        stale_floor = next.target_date.map(date_ts);
+        return Some(match earliest_upcoming(None) {
+            Some(date) => Target {
+                version,
+                date: date.target_date,
+                deadline: date.cherry_pick_deadline,
+            },
+            None => Target {
+                version,
+                date: None,
+                deadline: entry.cherry_pick_deadline,
+            },
+        });
     }
-    let last = last?;
-    let version = last.version.next_patch()?;
-    let today = day_start(now);
-    let last_day = day_start(last.published_at);
-    let eol = branch.end_of_life.map(date_ts);
-    upcoming
-        .iter()
-        .filter_map(|p| Some((p, date_ts(p.target_date?))))
-        .filter(|&(_, t)| {
-            t >= today
-                && t > last_day
-                && stale_floor.is_none_or(|floor| t > floor)
-                && eol.is_none_or(|e| t <= e)
-        })
-        .min_by_key(|&(_, t)| t)
-        .map(|(p, _)| Target {
-            version,
-            date: p.target_date,
-            deadline: p.cherry_pick_deadline,
-        })
+    if branch.next.as_ref().is_some_and(|next| next.not_planned) {
+        return None;
+    }
+    // Already released: a `next` of this minor is stale and its cycle is over.
+    let stale_floor = branch
+        .next
+        .as_ref()
+        .filter(|next| next.release.is_some_and(|v| v.minor() == minor))
+        .and_then(|next| next.target_date)
+        .map(date_ts);
+    let version = last?.version.next_patch()?;
+    earliest_upcoming(stale_floor).map(|p| Target {
+        version,
+        date: p.target_date,
+        deadline: p.cherry_pick_deadline,
+    })
+}
+
+/// Where the minor's `next` and the file's own `upcoming_releases` disagree: a `next` whose
+/// target has passed unreleased while every upcoming date lies ahead and none is its date (the
+/// file was rolled forward without it), or a `next` of another minor.
+fn schedule_contradiction(
+    minor: Minor,
+    last: Option<PublishedRelease>,
+    branch: &ScheduleBranch,
+    upcoming: &[PlannedPatch],
+    now: i64,
+) -> Option<String> {
+    let next = branch.next.as_ref()?;
+    let version = next.release?;
+    if version.minor() != minor {
+        return Some(format!(
+            "schedule.yaml lists {version} as the next patch of {minor}; it is ignored"
+        ));
+    }
+    let target = next.target_date?;
+    let unreleased = last.is_none_or(|l| version > l.version);
+    let passed = date_ts(target).saturating_add(SECS_PER_DAY) <= now;
+    let upcoming_dates: Vec<NaiveDate> = upcoming.iter().filter_map(|p| p.target_date).collect();
+    let rolled_on = !upcoming_dates.is_empty()
+        && !upcoming_dates.contains(&target)
+        && upcoming_dates.iter().all(|d| *d > target);
+    (unreleased && passed && rolled_on).then(|| {
+        format!(
+            "schedule.yaml still lists {version} for {target} as next, but its upcoming_releases \
+             start {}: the release slipped and the file was not updated",
+            upcoming_dates
+                .iter()
+                .min()
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        )
+    })
 }
 
 /// A deadline is kept only if it is on or before the target and at most
@@ -252,6 +337,7 @@ pub fn release_timing(
     releases: &[PublishedRelease],
     schedule: Option<&ScheduleBranch>,
     upcoming: &[PlannedPatch],
+    retired: Option<&RetiredMinor>,
     window: &ReleaseWindow,
     now: i64,
 ) -> ReleaseTiming {
@@ -266,8 +352,13 @@ pub fn release_timing(
             .then(b.published_at.cmp(&a.published_at))
     });
     let days_since_last_release = last_release.map(|r| whole_days(r.published_at, now));
-    let target = pick_target(minor, last_release, schedule, upcoming, now);
+    // A retired minor has no pending release: its final patch is out.
+    let target = match retired {
+        Some(_) => None,
+        None => pick_target(minor, last_release, schedule, upcoming, now),
+    };
     let released = |version: PatchVersion| of_minor().any(|r| r.version >= version);
+    let planned_end_of_life = schedule.and_then(|b| b.end_of_life).map(date_ts);
 
     let mut timing = ReleaseTiming {
         last_release,
@@ -277,10 +368,17 @@ pub fn release_timing(
         cherry_pick_deadline: None,
         freeze: false,
         target_missed: false,
-        end_of_life: schedule.and_then(|b| b.end_of_life).map(date_ts),
-        past_end_of_life: false,
+        end_of_life: retired
+            .and_then(|r| r.end_of_life)
+            .map(date_ts)
+            .or(planned_end_of_life),
+        retired: retired.is_some(),
+        final_patch: retired.and_then(|r| r.final_patch),
+        past_planned_end_of_life: retired.is_none()
+            && planned_end_of_life.is_some_and(|eol| now >= eol),
+        schedule_note: schedule
+            .and_then(|b| schedule_contradiction(minor, last_release, b, upcoming, now)),
     };
-    timing.past_end_of_life = timing.end_of_life.is_some_and(|eol| now >= eol);
     if let Some(target) = target {
         let out = released(target.version);
         let target_ts = target.date.map(date_ts);
@@ -294,13 +392,14 @@ pub fn release_timing(
     timing
 }
 
-/// The minors the schedule still supports at `now`: end of life missing or later than
-/// `now` (a branch is past end of life from its EOL date at 00:00 UTC). Sorted, no duplicates.
-pub fn supported_minors(schedule: &Schedule, now: i64) -> Vec<Minor> {
+/// The minors still supported: every minor the schedule lists that `eol.yaml` does not. The
+/// planned end of life alone does not end support (the final patch often ships after it, and
+/// schedule-builder moves a minor to `eol.yaml` once it does). Sorted, no duplicates.
+pub fn supported_minors(schedule: &Schedule, eol: Option<&EndOfLife>) -> Vec<Minor> {
     let mut minors: Vec<Minor> = schedule
         .branches
         .iter()
-        .filter(|b| b.end_of_life.is_none_or(|eol| now < date_ts(eol)))
+        .filter(|b| eol.is_none_or(|eol| eol.retired(b.minor).is_none()))
         .map(|b| b.minor)
         .collect();
     minors.sort_unstable();
@@ -419,7 +518,15 @@ mod tests {
     }
 
     fn timing_at(minor: Minor, releases: &[PublishedRelease], now: i64) -> ReleaseTiming {
-        release_timing(minor, releases, None, &[], &ReleaseWindow::default(), now)
+        release_timing(
+            minor,
+            releases,
+            None,
+            &[],
+            None,
+            &ReleaseWindow::default(),
+            now,
+        )
     }
 
     #[test]
@@ -706,6 +813,7 @@ mod tests {
             &published(),
             s.branch(m(minor)),
             &s.upcoming,
+            None,
             &ReleaseWindow::default(),
             now,
         )
@@ -740,7 +848,7 @@ mod tests {
         assert_eq!(after.days_since_last_release, Some(35));
         assert_eq!(after.window, Some(WindowState::Overdue));
         assert_eq!(after.end_of_life, Some(ts(2025, 10, 28, 0)));
-        assert!(!after.past_end_of_life);
+        assert!(!after.retired && !after.past_planned_end_of_life);
 
         // 2024-10-22: v1.31.2 is out, so `next: 1.31.2` is stale and the next target comes
         // from upcoming_releases (10-15 is past; 11-12 with deadline 11-08), as v1.31.3.
@@ -778,6 +886,7 @@ mod tests {
                 releases,
                 Some(b30),
                 &s.upcoming,
+                None,
                 &ReleaseWindow::default(),
                 now,
             )
@@ -807,6 +916,7 @@ mod tests {
             &releases,
             None,
             &s.upcoming,
+            None,
             &ReleaseWindow::default(),
             ts(2024, 10, 12, 0),
         );
@@ -823,6 +933,7 @@ mod tests {
             &releases,
             Some(&b),
             &s.upcoming,
+            None,
             &ReleaseWindow::default(),
             ts(2024, 10, 12, 0),
         );
@@ -835,6 +946,7 @@ mod tests {
             &[],
             Some(&b),
             &s.upcoming,
+            None,
             &ReleaseWindow::default(),
             ts(2024, 10, 12, 0),
         );
@@ -856,6 +968,7 @@ mod tests {
             &published(),
             Some(&b28),
             &[],
+            None,
             &ReleaseWindow::default(),
             ts(2024, 1, 2, 12),
         );
@@ -883,45 +996,142 @@ mod tests {
         );
     }
 
+    const EOL_2025_11: &str = include_str!("../../tests/fixtures/eol-2025-11.yaml");
+
     #[test]
-    fn end_of_life() {
-        // 1.28: EOL 2024-10-28; 1.28.15 shipped 2024-10-22.
+    fn past_the_planned_end_of_life_a_minor_is_still_supported_until_eol_yaml_retires_it() {
+        // 1.28: planned EOL 2024-10-28; 1.28.15 shipped 2024-10-22.
         let before = real_at(28, ts(2024, 10, 27, 23));
-        assert!(!before.past_end_of_life);
+        assert!(!before.past_planned_end_of_life && !before.retired);
         let t = real_at(28, ts(2024, 10, 28, 0));
-        assert!(t.past_end_of_life);
+        assert!(t.past_planned_end_of_life);
+        assert!(!t.retired, "only eol.yaml retires a minor");
         assert_eq!(t.end_of_life, Some(ts(2024, 10, 28, 0)));
-        // The window is still computed; callers suppress alerts.
+        // The window is still computed.
         let late = real_at(28, ts(2024, 12, 1, 0));
-        assert!(late.past_end_of_life);
         assert_eq!(late.last_release.unwrap().version, v(28, 15));
         assert_eq!(late.window, Some(WindowState::Overdue));
-        // No upcoming date after EOL is offered as 1.28.16.
+        // No upcoming date after the planned EOL is offered as 1.28.16.
         assert_eq!(late.next_target, None);
 
+        // Once eol.yaml lists it: retired, with the actual date and final patch.
         let s = parse_schedule(SCHEDULE_2024_10).unwrap();
-        assert_eq!(
-            supported_minors(&s, ts(2024, 10, 27, 12)),
-            [m(28), m(29), m(30), m(31)]
+        let eol = super::super::eol::parse_eol(EOL_2025_11).unwrap();
+        let retired = release_timing(
+            m(28),
+            &published(),
+            s.branch(m(28)),
+            &s.upcoming,
+            eol.retired(m(28)),
+            &ReleaseWindow::default(),
+            ts(2024, 12, 1, 0),
         );
-        assert_eq!(
-            supported_minors(&s, ts(2024, 10, 28, 0)),
-            [m(29), m(30), m(31)]
+        assert!(retired.retired && !retired.past_planned_end_of_life);
+        assert_eq!(retired.end_of_life, Some(ts(2024, 10, 22, 0)));
+        assert_eq!(retired.final_patch, Some(v(28, 15)));
+        assert_eq!(retired.next_target, None);
+        assert!(!retired.freeze && !retired.target_missed);
+
+        assert_eq!(supported_minors(&s, None), [m(28), m(29), m(30), m(31)]);
+        // The late-2025 list retires every minor of the 2024 file.
+        assert_eq!(supported_minors(&s, Some(&eol)), []);
+        let only_128 = super::super::eol::parse_eol("branches:\n- release: \"1.28\"\n").unwrap();
+        assert_eq!(supported_minors(&s, Some(&only_128)), [m(29), m(30), m(31)]);
+    }
+
+    #[test]
+    fn real_1_31_past_its_planned_end_of_life_while_its_final_patch_was_prepared() {
+        // Planned EOL 2025-10-28; 1.31.13 on 2025-09-09, the final 1.31.14 on 2025-11-11.
+        let yaml = "schedules:\n- endOfLifeDate: \"2025-10-28\"\n  next:\n    cherryPickDeadline: \"2025-11-07\"\n    release: 1.31.14\n    targetDate: \"2025-11-11\"\n  release: \"1.31\"\n";
+        let s = parse_schedule(yaml).unwrap();
+        let t = release_timing(
+            m(31),
+            &published(),
+            s.branch(m(31)),
+            &s.upcoming,
+            None,
+            &ReleaseWindow::default(),
+            ts(2025, 11, 8, 12),
         );
-        assert_eq!(supported_minors(&s, ts(2025, 10, 28, 0)), []);
+        assert!(t.past_planned_end_of_life && !t.retired);
+        assert_eq!(t.next_target, Some((v(31, 14), ts(2025, 11, 11, 0))));
+        assert!(t.freeze, "its last cherry-picks are frozen, not forgotten");
+    }
+
+    #[test]
+    fn a_patch_already_listed_under_previous_patches_is_the_pending_target() {
+        // The real case: 1.29.3 targeted 2024-03-12 (deadline 03-08) sat under
+        // previousPatches while GitHub's newest was v1.29.2 until 2024-03-14.
+        let frozen = real_at(29, ts(2024, 3, 11, 12));
+        assert_eq!(frozen.last_release.unwrap().version, v(29, 2));
+        assert_eq!(frozen.next_target, Some((v(29, 3), ts(2024, 3, 12, 0))));
+        assert_eq!(
+            frozen.cherry_pick_deadline,
+            Some((v(29, 3), ts(2024, 3, 8, 0)))
+        );
+        assert!(frozen.freeze);
+        assert!(!frozen.target_missed);
+        let late = real_at(29, ts(2024, 3, 13, 12));
+        assert!(
+            late.freeze && late.target_missed,
+            "frozen and late, not calm"
+        );
+        // Once v1.29.3 is out (2024-03-14), 1.29.4 (2024-04-16) is pending.
+        let after = real_at(29, ts(2024, 3, 14, 12));
+        assert_eq!(after.last_release.unwrap().version, v(29, 3));
+        assert_eq!(after.next_target, Some((v(29, 4), ts(2024, 4, 16, 0))));
+        assert!(!after.freeze && !after.target_missed);
+    }
+
+    #[test]
+    fn not_planned_means_no_target_and_no_guess_from_upcoming_releases() {
+        let yaml = "schedules:\n- release: \"1.30\"\n  endOfLifeDate: \"2025-06-28\"\n  next:\n    release: Not Planned\n  previousPatches:\n  - release: 1.30.14\n    targetDate: \"2025-06-17\"\nupcoming_releases:\n- cherryPickDeadline: \"2025-07-11\"\n  targetDate: \"2025-07-15\"\n";
+        let s = parse_schedule(yaml).unwrap();
+        assert!(s.branches[0].next.as_ref().unwrap().not_planned);
+        let t = release_timing(
+            m(30),
+            &published(),
+            s.branch(m(30)),
+            &s.upcoming,
+            None,
+            &ReleaseWindow::default(),
+            ts(2025, 6, 20, 0),
+        );
+        assert_eq!(t.last_release.unwrap().version, v(30, 14));
+        assert_eq!(t.next_target, None);
+        assert!(!t.freeze && !t.target_missed);
+    }
+
+    #[test]
+    fn a_next_the_file_rolled_past_is_noted_and_stays_late() {
+        // `next` still says 1.31.2 for 2024-10-15 on 2024-10-20, unreleased, while
+        // upcoming_releases already starts in November.
+        let yaml = "schedules:\n- release: \"1.31\"\n  endOfLifeDate: \"2025-10-28\"\n  next:\n    cherryPickDeadline: \"2024-10-11\"\n    release: 1.31.2\n    targetDate: \"2024-10-15\"\nupcoming_releases:\n- cherryPickDeadline: \"2024-11-08\"\n  targetDate: \"2024-11-12\"\n- cherryPickDeadline: \"2024-12-06\"\n  targetDate: \"2024-12-10\"\n";
+        let s = parse_schedule(yaml).unwrap();
+        let t = release_timing(
+            m(31),
+            &published(),
+            s.branch(m(31)),
+            &s.upcoming,
+            None,
+            &ReleaseWindow::default(),
+            ts(2024, 10, 20, 0),
+        );
+        assert_eq!(t.next_target, Some((v(31, 2), ts(2024, 10, 15, 0))));
+        assert!(t.target_missed && t.freeze);
+        let note = t.schedule_note.expect("the contradiction is named");
+        assert!(
+            note.contains("v1.31.2") && note.contains("2024-11-12"),
+            "{note}"
+        );
+        // The consistent real file has no note.
+        assert_eq!(real_at(31, ts(2024, 10, 10, 0)).schedule_note, None);
     }
 
     #[test]
     fn realistic_2026_schedule() {
         let s = parse_schedule(SCHEDULE_2026_09).unwrap();
-        assert_eq!(
-            supported_minors(&s, ts(2026, 9, 12, 12)),
-            [m(34), m(35), m(36), m(37)]
-        );
-        assert_eq!(
-            supported_minors(&s, ts(2026, 10, 28, 0)),
-            [m(35), m(36), m(37)]
-        );
+        assert_eq!(supported_minors(&s, None), [m(34), m(35), m(36), m(37)]);
 
         let releases = [
             rel(37, 0, ts(2026, 8, 26, 18)),
@@ -935,6 +1145,7 @@ mod tests {
                 releases,
                 s.branch(m(minor)),
                 &s.upcoming,
+                None,
                 &ReleaseWindow::default(),
                 now,
             )
@@ -961,6 +1172,6 @@ mod tests {
         let t = run(34, &more, ts(2026, 10, 20, 12));
         assert_eq!(t.last_release.unwrap().version, v(34, 13));
         assert_eq!(t.next_target, None);
-        assert!(!t.past_end_of_life);
+        assert!(!t.retired);
     }
 }

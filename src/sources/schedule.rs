@@ -1,67 +1,121 @@
-//! The patch release schedule: fetches kubernetes/website `schedule.yaml` (with ETags, so an
-//! unchanged file costs nothing to re-read) and parses it with [`crate::release::schedule`].
+//! The patch schedule and the end-of-life list: fetches kubernetes/website `schedule.yaml` and
+//! `eol.yaml` (with ETags, so an unchanged file costs nothing to re-read) and parses them with
+//! [`crate::release::schedule`] and [`crate::release::eol`].
 
 use std::sync::Mutex;
 
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::{HttpClient, Outcome, RequestCounter, Source, TransportError, classify_status};
-use crate::release::schedule::{Schedule, ScheduleError, parse_schedule};
+use crate::release::{
+    eol::{EndOfLife, parse_eol},
+    schedule::{Schedule, ScheduleError, parse_schedule},
+};
 
-/// Everything that can go wrong reading the schedule.
+/// Everything that can go wrong reading the schedule or the end-of-life list.
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleFetchError {
     /// No usable response.
-    #[error("schedule: {0}")]
-    Transport(#[from] TransportError),
+    #[error("{file}: {source}")]
+    Transport {
+        /// `schedule.yaml` or `eol.yaml`.
+        file: &'static str,
+        /// What failed.
+        source: TransportError,
+    },
     /// A non-2xx answer.
-    #[error("schedule: HTTP {status} ({excerpt})")]
+    #[error("{file}: HTTP {status} ({excerpt})")]
     Status {
+        /// `schedule.yaml` or `eol.yaml`.
+        file: &'static str,
         /// Status code.
         status: u16,
         /// Body excerpt.
         excerpt: String,
+        /// The `Retry-After` header, if any.
+        retry_after: Option<String>,
     },
-    /// Not a schedule.
-    #[error("schedule: {0}")]
-    Parse(#[from] ScheduleError),
+    /// Not a schedule (or not an end-of-life list).
+    #[error("{file}: {source}")]
+    Parse {
+        /// `schedule.yaml` or `eol.yaml`.
+        file: &'static str,
+        /// Why.
+        source: ScheduleError,
+    },
 }
 
 impl ScheduleFetchError {
     /// A short, bounded kind for logs and the status API.
     pub fn kind(&self) -> &'static str {
         match self {
-            ScheduleFetchError::Transport(error) => error.outcome().as_str(),
+            ScheduleFetchError::Transport { source, .. } => source.outcome().as_str(),
             ScheduleFetchError::Status { status, .. } if *status >= 500 => "server_error",
             ScheduleFetchError::Status { .. } => "client_error",
-            ScheduleFetchError::Parse(_) => "decode_error",
+            ScheduleFetchError::Parse { .. } => "decode_error",
+        }
+    }
+
+    /// The `Retry-After` the answer carried.
+    pub fn retry_after(&self) -> Option<&str> {
+        match self {
+            ScheduleFetchError::Status { retry_after, .. } => retry_after.as_deref(),
+            _ => None,
         }
     }
 }
 
-/// Reads the schedule over HTTP, remembering the last good copy and its ETag.
+/// A parsed document and the ETag it came with.
+type Cached<T> = Mutex<Option<(HeaderValue, T)>>;
+
+/// Reads both files over HTTP, remembering the last good copy of each and its ETag.
 pub struct ScheduleClient {
     http: HttpClient,
     url: String,
+    eol_url: String,
     counter: RequestCounter,
-    cached: Mutex<Option<(HeaderValue, Schedule)>>,
+    schedule: Cached<Schedule>,
+    eol: Cached<EndOfLife>,
 }
 
 impl ScheduleClient {
-    /// A client for `url`.
-    pub fn new(http: HttpClient, url: &str, counter: RequestCounter) -> ScheduleClient {
+    /// A client for the schedule at `url` and the end-of-life list at `eol_url`.
+    pub fn new(
+        http: HttpClient,
+        url: &str,
+        eol_url: &str,
+        counter: RequestCounter,
+    ) -> ScheduleClient {
         ScheduleClient {
             http,
             url: url.to_string(),
+            eol_url: eol_url.to_string(),
             counter,
-            cached: Mutex::new(None),
+            schedule: Mutex::new(None),
+            eol: Mutex::new(None),
         }
     }
 
-    /// Fetches and parses the schedule (a 304 returns the cached copy).
+    /// Fetches and parses `schedule.yaml` (a 304 returns the cached copy).
     pub async fn fetch(&self) -> Result<Schedule, ScheduleFetchError> {
-        let cached = self
-            .cached
+        self.conditional("schedule.yaml", &self.url, &self.schedule, parse_schedule)
+            .await
+    }
+
+    /// Fetches and parses `eol.yaml` (a 304 returns the cached copy).
+    pub async fn fetch_eol(&self) -> Result<EndOfLife, ScheduleFetchError> {
+        self.conditional("eol.yaml", &self.eol_url, &self.eol, parse_eol)
+            .await
+    }
+
+    async fn conditional<T: Clone>(
+        &self,
+        file: &'static str,
+        url: &str,
+        cache: &Cached<T>,
+        parse: fn(&str) -> Result<T, ScheduleError>,
+    ) -> Result<T, ScheduleFetchError> {
+        let cached = cache
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone();
@@ -69,17 +123,14 @@ impl ScheduleClient {
         if let Some((etag, _)) = &cached {
             headers.insert(http::header::IF_NONE_MATCH, etag.clone());
         }
-        let response = self
-            .http
-            .get(&self.url, headers)
-            .await
-            .inspect_err(|error| {
-                self.counter.record(Source::Schedule, error.outcome());
-            })?;
+        let response = self.http.get(url, headers).await.map_err(|source| {
+            self.counter.record(Source::Schedule, source.outcome());
+            ScheduleFetchError::Transport { file, source }
+        })?;
         if response.status == StatusCode::NOT_MODIFIED {
-            if let Some((_, schedule)) = cached {
+            if let Some((_, value)) = cached {
                 self.counter.record(Source::Schedule, Outcome::NotModified);
-                return Ok(schedule);
+                return Ok(value);
             }
         }
         if !response.status.is_success() {
@@ -88,22 +139,24 @@ impl ScheduleClient {
                 classify_status(response.status, &response.headers),
             );
             return Err(ScheduleFetchError::Status {
+                file,
                 status: response.status.as_u16(),
                 excerpt: response.excerpt(),
+                retry_after: super::retry_after_header(&response.headers),
             });
         }
         let text = String::from_utf8_lossy(&response.body);
-        let schedule = parse_schedule(&text).inspect_err(|_| {
+        let value = parse(&text).map_err(|source| {
             self.counter.record(Source::Schedule, Outcome::DecodeError);
+            ScheduleFetchError::Parse { file, source }
         })?;
         self.counter.record(Source::Schedule, Outcome::Ok);
         if let Some(etag) = response.headers.get(http::header::ETAG) {
-            *self
-                .cached
+            *cache
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                Some((etag.clone(), schedule.clone()));
+                Some((etag.clone(), value.clone()));
         }
-        Ok(schedule)
+        Ok(value)
     }
 }
