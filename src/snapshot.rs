@@ -106,6 +106,8 @@ pub struct DashboardReport {
     pub tabs: Vec<TabReport>,
     /// Why the latest fetch failed, if it did.
     pub error: Option<String>,
+    /// TestGrid says the dashboard does not exist.
+    pub missing: bool,
 }
 
 /// One tab, with readiness at the branch HEAD.
@@ -294,10 +296,17 @@ pub struct ReleaseReport {
     pub freeze: bool,
     /// The scheduled target date passed with no newer release.
     pub target_missed: bool,
-    /// End of life, unix seconds.
+    /// End of life, unix seconds: the actual date once retired, else the planned one.
     pub end_of_life_at: Option<i64>,
-    /// Past end of life (no window alerts).
-    pub past_end_of_life: bool,
+    /// `eol.yaml` lists the minor: support ended, no alerts.
+    pub retired: bool,
+    /// The minor's final patch, once retired.
+    pub final_patch: Option<String>,
+    /// The planned end of life passed but the minor is not retired yet (its final patch may
+    /// still be in preparation): still watched and alerted on.
+    pub past_planned_end_of_life: bool,
+    /// Where schedule.yaml contradicts itself about this minor.
+    pub schedule_note: Option<String>,
 }
 
 /// One source's health.
@@ -313,6 +322,8 @@ pub struct SourceReport {
     pub last_poll_duration_seconds: Option<f64>,
     /// Why the latest poll failed (never contains secrets).
     pub last_error: Option<String>,
+    /// Not polled again before this time, unix seconds (the upstream said to wait).
+    pub retry_at: Option<i64>,
 }
 
 /// A GitHub rate limit.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::{
     config::{BranchWideConfig, ReleaseWindowConfig},
-    release::{schedule::Schedule, timing::PublishedRelease},
+    release::{eol::EndOfLife, schedule::Schedule, timing::PublishedRelease},
     snapshot::{
         BranchReport, BranchStatus, DashboardKind, DashboardReport, RateLimitReport, Snapshot,
         SourceReport, TabReport,
@@ -30,6 +30,8 @@ pub struct DashboardObservation {
     pub fetched_at: Option<i64>,
     /// Error of the latest fetch, if it failed.
     pub error: Option<String>,
+    /// TestGrid said the dashboard does not exist (a fact about the data, not an outage).
+    pub missing: bool,
 }
 
 /// What a watched branch reads from TestGrid.
@@ -54,6 +56,9 @@ pub struct SourceHealth {
     pub last_poll_duration: Option<f64>,
     /// Why the latest poll failed.
     pub last_error: Option<String>,
+    /// Not polled again before this time (unix seconds): the upstream's `Retry-After` or
+    /// rate-limit reset, capped at an hour.
+    pub retry_at: Option<i64>,
 }
 
 /// Everything the sources have delivered so far (the last good data of each).
@@ -73,8 +78,12 @@ pub struct Observations {
     pub releases: Vec<PublishedRelease>,
     /// The last good schedule.
     pub schedule: Option<Schedule>,
+    /// The last good `eol.yaml`.
+    pub eol: Option<EndOfLife>,
     /// Source health.
     pub sources: BTreeMap<Source, SourceHealth>,
+    /// GitHub rate limits by resource, as the last response of any kind reported them.
+    pub rate_limits: BTreeMap<String, crate::sources::github::RateLimit>,
 }
 
 /// Thresholds and links analysis needs from the configuration.
@@ -102,7 +111,28 @@ pub fn analyze(
         .iter()
         .map(|branch| analyze_branch(branch, observations, settings, previous, now))
         .collect();
-    let sources = Source::ALL
+    let sources = source_reports(observations);
+    let github_rate_limits = observations
+        .rate_limits
+        .iter()
+        .map(|(resource, limit)| RateLimitReport {
+            resource: resource.clone(),
+            remaining: limit.remaining,
+            reset_at: limit.reset_at,
+        })
+        .collect();
+    Snapshot {
+        generated_at: now,
+        branches,
+        sources,
+        github_rate_limits,
+    }
+}
+
+/// Source health as reported in the snapshot. Kept apart from [`analyze`] so that a snapshot
+/// can be refreshed with the sources' state even when analysing the data fails.
+pub fn source_reports(observations: &Observations) -> Vec<SourceReport> {
+    Source::ALL
         .iter()
         .filter_map(|source| {
             observations.sources.get(source).map(|health| SourceReport {
@@ -111,30 +141,10 @@ pub fn analyze(
                 last_success: health.last_success,
                 last_poll_duration_seconds: health.last_poll_duration,
                 last_error: health.last_error.clone(),
+                retry_at: health.retry_at,
             })
         })
-        .collect();
-    let github_rate_limits = observations
-        .github
-        .as_ref()
-        .map(|github| {
-            github
-                .rate_limits
-                .iter()
-                .map(|(resource, limit)| RateLimitReport {
-                    resource: resource.clone(),
-                    remaining: limit.remaining,
-                    reset_at: limit.reset_at,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Snapshot {
-        generated_at: now,
-        branches,
-        sources,
-        github_rate_limits,
-    }
+        .collect()
 }
 
 fn analyze_branch(
@@ -180,6 +190,7 @@ fn analyze_branch(
             url: format!("{}/{}", settings.testgrid_url, name),
             tabs,
             error: observed.and_then(|o| o.error.clone()),
+            missing: observed.is_some_and(|o| o.missing),
         }
     };
     let dashboards: Vec<DashboardReport> = branch
@@ -205,10 +216,23 @@ fn analyze_branch(
         .filter(|d| d.kind == DashboardKind::Blocking)
         .flat_map(|d| d.tabs.iter())
         .collect();
+    let missing: Vec<&str> = dashboards
+        .iter()
+        .filter(|d| d.kind == DashboardKind::Blocking && d.missing)
+        .map(|d| d.name.as_str())
+        .collect();
     let (status, status_reason) = if branch.blocking.is_empty() {
         (
             BranchStatus::Unknown,
             "no TestGrid dashboards for this branch (hotfix branches have none)".to_string(),
+        )
+    } else if !missing.is_empty() {
+        (
+            BranchStatus::Unknown,
+            format!(
+                "TestGrid has no blocking dashboard {} (not created yet, or removed)",
+                missing.join(", ")
+            ),
         )
     } else {
         branch::branch_status(&blocking_tabs, oldest_fetch, settings.stale_after, now)

@@ -159,6 +159,8 @@ pub enum TestgridError {
         status: u16,
         /// Body excerpt.
         excerpt: String,
+        /// The `Retry-After` header, if TestGrid (or a proxy) sent one.
+        retry_after: Option<String>,
     },
     /// A 2xx answer that is not the JSON we expect (an HTML page, a truncated body...).
     #[error("{dashboard}: TestGrid answered with something that is not a tab summary: {reason}")]
@@ -179,6 +181,14 @@ impl TestgridError {
             TestgridError::Status { status, .. } if *status >= 500 => "server_error",
             TestgridError::Status { .. } => "client_error",
             TestgridError::Decode { .. } => "decode_error",
+        }
+    }
+
+    /// The `Retry-After` the answer carried, to be honoured before the next poll.
+    pub fn retry_after(&self) -> Option<&str> {
+        match self {
+            TestgridError::Status { retry_after, .. } => retry_after.as_deref(),
+            _ => None,
         }
     }
 }
@@ -203,6 +213,18 @@ struct LegacyTab {
     tests: Option<Vec<LegacyTest>>,
 }
 
+impl LegacyTab {
+    fn looks_like_a_summary(&self) -> bool {
+        self.overall_status.is_some()
+            || self.last_run_timestamp.is_some()
+            || self.last_update_timestamp.is_some()
+            || self.latest_green.is_some()
+            || self.status.is_some()
+            || self.tests.is_some()
+            || self.alert.is_some()
+    }
+}
+
 #[derive(Deserialize)]
 struct LegacyTest {
     #[serde(default)]
@@ -222,7 +244,15 @@ fn legacy_seconds(value: Option<f64>) -> Option<i64> {
         return None;
     }
     let seconds = if value > 1e11 { value / 1000.0 } else { value };
-    Some(seconds.floor() as i64)
+    plausible_time(seconds.floor() as i64)
+}
+
+/// TestGrid did not exist before 2014 and this code will not run past 2100: a timestamp
+/// outside that range is garbage, not a time (and must not mask staleness).
+fn plausible_time(seconds: i64) -> Option<i64> {
+    const EARLIEST: i64 = 1_388_534_400; // 2014-01-01
+    const LATEST: i64 = 4_102_444_800; // 2100-01-01
+    (EARLIEST..LATEST).contains(&seconds).then_some(seconds)
 }
 
 fn latest_green(value: Option<String>) -> Option<String> {
@@ -236,6 +266,16 @@ pub fn decode_legacy(dashboard: &str, body: &[u8]) -> Result<DashboardSummary, T
     check_not_html(dashboard, body)?;
     let tabs: BTreeMap<String, LegacyTab> =
         serde_json::from_slice(body).map_err(|error| decode_error(dashboard, body, &error))?;
+    // A well-formed answer that is not a summary (`{"foo": {}}`) is not "a tab named foo".
+    if let Some((name, _)) = tabs.iter().find(|(_, tab)| !tab.looks_like_a_summary()) {
+        return Err(TestgridError::Decode {
+            dashboard: dashboard.to_string(),
+            reason: format!(
+                "entry {:?} has none of the fields of a tab summary",
+                super::excerpt(name.as_bytes())
+            ),
+        });
+    }
     let tabs = tabs
         .into_iter()
         .map(|(name, tab)| {
@@ -285,8 +325,11 @@ pub fn decode_legacy(dashboard: &str, body: &[u8]) -> Result<DashboardSummary, T
 
 #[derive(Deserialize)]
 struct V1Summaries {
-    #[serde(default)]
-    tab_summaries: Vec<V1Tab>,
+    /// Absent only when the dashboard has no tabs: protojson omits empty lists, so a real
+    /// empty dashboard is exactly `{}`.
+    tab_summaries: Option<Vec<V1Tab>>,
+    #[serde(flatten)]
+    other: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -334,8 +377,7 @@ struct V1FailureStats {
 /// Unix seconds from an RFC 3339 protojson timestamp; the epoch itself means "never".
 pub fn rfc3339_seconds(value: Option<&str>) -> Option<i64> {
     let parsed = chrono::DateTime::parse_from_rfc3339(value?.trim()).ok()?;
-    let seconds = parsed.timestamp();
-    (seconds > 0).then_some(seconds)
+    plausible_time(parsed.timestamp())
 }
 
 /// Decodes a `/api/v1/dashboards/<d>/tab-summaries` body.
@@ -343,10 +385,34 @@ pub fn decode_v1(dashboard: &str, body: &[u8]) -> Result<DashboardSummary, Testg
     check_not_html(dashboard, body)?;
     let decoded: V1Summaries =
         serde_json::from_slice(body).map_err(|error| decode_error(dashboard, body, &error))?;
-    let tabs = decoded
-        .tab_summaries
+    let implausible = |reason: String| TestgridError::Decode {
+        dashboard: dashboard.to_string(),
+        reason,
+    };
+    let summaries = match decoded.tab_summaries {
+        Some(summaries) => summaries,
+        None if decoded.other.is_empty() => Vec::new(),
+        None => {
+            let keys: Vec<&str> = decoded.other.keys().take(3).map(String::as_str).collect();
+            return Err(implausible(format!(
+                "no tab_summaries, only {}",
+                super::excerpt(keys.join(", ").as_bytes())
+            )));
+        }
+    };
+    if let Some(index) = summaries
+        .iter()
+        .position(|tab| tab.tab_name.trim().is_empty())
+    {
+        return Err(implausible(format!(
+            "tab_summaries[{index}] has no tab_name"
+        )));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let tabs = summaries
         .into_iter()
-        .filter(|tab| !tab.tab_name.is_empty())
+        // A repeated tab would be a duplicate series, which Prometheus rejects: keep the first.
+        .filter(|tab| seen.insert(tab.tab_name.clone()))
         .map(|tab| {
             let failures = tab.failures_summary;
             let top: Vec<FailingTest> = failures
@@ -431,7 +497,7 @@ fn check_not_html(dashboard: &str, body: &[u8]) -> Result<(), TestgridError> {
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return Ok(());
     }
-    if head.contains("not found") {
+    if says_not_found(body) {
         return Err(TestgridError::DashboardNotFound {
             dashboard: dashboard.to_string(),
             excerpt: super::excerpt(body),
@@ -445,6 +511,14 @@ fn check_not_html(dashboard: &str, body: &[u8]) -> Result<(), TestgridError> {
             format!("not JSON: {}", super::excerpt(body))
         },
     })
+}
+
+/// TestGrid's own "no such dashboard" answers: legacy `Dashboard X not found` (as text, any
+/// status) and the API's `dashboard {"x"} not found` (text/plain 404). Never an HTML page.
+fn says_not_found(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    let text = head.trim_start();
+    !text.starts_with('<') && text.starts_with("dashboard") && text.contains("not found")
 }
 
 fn decode_error(dashboard: &str, body: &[u8], error: &serde_json::Error) -> TestgridError {
@@ -518,8 +592,9 @@ impl TestgridClient {
         if !response.status.is_success() {
             let outcome = super::classify_status(response.status, &response.headers);
             self.counter.record(Source::Testgrid, outcome);
-            let body = String::from_utf8_lossy(&response.body);
-            if response.status.as_u16() == 404 || body.contains("not found") {
+            // Only a 404 that says so is "no such dashboard": a 500 page mentioning "file not
+            // found", or a proxy's HTML 404, is an outage.
+            if response.status == http::StatusCode::NOT_FOUND && says_not_found(&response.body) {
                 return Err(TestgridError::DashboardNotFound {
                     dashboard: dashboard.to_string(),
                     excerpt: response.excerpt(),
@@ -529,6 +604,7 @@ impl TestgridClient {
                 dashboard: dashboard.to_string(),
                 status: response.status.as_u16(),
                 excerpt: response.excerpt(),
+                retry_after: super::retry_after_header(&response.headers),
             });
         }
         Ok(response)
