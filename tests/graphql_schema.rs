@@ -48,3 +48,14 @@ fn an_invalid_document_is_rejected_so_the_check_can_fail() {
     );
     assert!(result.is_err());
 }
+
+#[test]
+fn changed_files_query_is_valid_and_costs_one_point_per_batch() {
+    graphql_cost::validate(&queries::changed_files(&[128519]), "Files1.graphql");
+    let full: Vec<u64> = (0..queries::MAX_FILES_PRS_PER_QUERY as u64)
+        .map(|n| 120_000 + n)
+        .collect();
+    let query = queries::changed_files(&full);
+    graphql_cost::validate(&query, "Files50.graphql");
+    assert_eq!(graphql_cost::cost(&query), 1);
+}

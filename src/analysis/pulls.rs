@@ -54,12 +54,53 @@ static TITLE_PARENTS: LazyLock<Regex> = LazyLock::new(|| {
 static HEAD_REF_PARENTS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^automated-cherry-pick-of-((?:#\d+-?)+)").expect("valid regex"));
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"#(\d+)").expect("valid regex"));
-static DEPENDENCY_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+/// The verbs of a dependency change, and the first "fix" (whose presence before the verb makes
+/// the title a fix that mentions an upgrade, not a bump).
+static BUMP_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:bump(?:s|ed|ing)?|update[sd]?|updating|upgrade[sd]?|upgrading|downgrade[sd]?|pin(?:s|ned)?|revendor|vendor)\b")
+        .expect("valid regex")
+});
+static FIX_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bfix(?:e[sd]|ing)?\b").expect("valid regex"));
+/// Version movement: "to v1.2.3", "to 1.24", "to version 3.5.12", "to go 1.24.6",
+/// "to go1.23.4", "from 0.21.0 to 0.31.0", "v0.32.0 -> v0.33.0". A version has a dot, so
+/// "timeout to 5m" or "from 30s to 60s" is not one.
+static VERSION_MOVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(\bbump(s|ed)?\b|\bupgrade[sd]?\b|\bupdate[sd]?\b[^\n]*\bto v?\d|\bdependenc(y|ies)\b|\bgo\.mod\b|\bvendor\b)",
+        r"(?i)(?:\bto\s+(?:version\s+|go\s*|golang\s*)?v?\d+\.\d+|\bfrom\s+v?\d+\.\d+\S*\s+to\s+v?\d+\.\d+|v?\d+\.\d+\S*\s*(?:->|→|=>)\s*v?\d+\.\d+)",
     )
     .expect("valid regex")
 });
+/// What the cherry-pick script and humans put in front of the subject.
+static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:automated cherry[- ]pick of (?:#\d+[:,\s]*)+|\[release-[\d.]+\]\s*)+")
+        .expect("valid regex")
+});
+
+/// Whether a PR title announces a dependency version change: a bump verb, then a version
+/// movement, and no "fix" before the verb ("kubeadm: fix upgrade to v1.31" is a fix).
+pub fn is_dependency_title(title: &str) -> bool {
+    let subject = TITLE_PREFIX.replace(title, "");
+    let Some(verb) = BUMP_VERB.find(&subject) else {
+        return false;
+    };
+    let fix_first = FIX_WORD
+        .find(&subject)
+        .is_some_and(|fix| fix.start() < verb.start());
+    !fix_first && VERSION_MOVE.is_match(&subject[verb.start()..])
+}
+
+/// Whether changed paths touch Kubernetes' dependency files: `go.mod`/`go.sum` (any module),
+/// `vendor/`, `build/dependencies.yaml`.
+pub fn touches_dependencies<'a>(mut paths: impl Iterator<Item = &'a str>) -> bool {
+    paths.any(|path| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        name == "go.mod"
+            || name == "go.sum"
+            || path.starts_with("vendor/")
+            || path == "build/dependencies.yaml"
+    })
+}
 
 /// The parents a PR names, and whether it was made by `hack/cherry_pick_pull.sh`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -298,7 +339,12 @@ fn pull_request_report(
     let only_blocked =
         failing && failing_contexts.iter().all(|c| c.branch_wide) && otherwise_mergeable;
     let ready = otherwise_mergeable && !failing && !pending;
-    let dependency_bump = has("area/dependency") || DEPENDENCY_TITLE.is_match(&pr.title);
+    let dependency_bump = has("area/dependency")
+        || pr
+            .changed_files
+            .as_ref()
+            .is_some_and(|files| touches_dependencies(files.iter().map(String::as_str)))
+        || is_dependency_title(&pr.title);
 
     let mut conditions = Vec::new();
     for (condition, met) in [
@@ -417,6 +463,7 @@ mod tests {
             ),
             head_oid: "3f1c2e9a7b5d4c8e0f6a1b2c3d4e5f60718293a4".into(),
             mergeable: Some("MERGEABLE".into()),
+            changed_files: None,
             created_at: Some(NOW - 86400),
             updated_at: Some(NOW - 3600),
             contexts,
@@ -673,6 +720,136 @@ mod tests {
         ] {
             assert!(c.contains(&expected), "{expected:?} in {c:?}");
         }
+    }
+
+    /// Real-style Kubernetes titles: (title, is a dependency bump).
+    const DEPENDENCY_TITLES: &[(&str, bool)] = &[
+        ("Bump golang.org/x/net to v0.33.0", true),
+        ("[release-1.31] Bump golang.org/x/net to v0.33.0", true),
+        (
+            "Automated cherry pick of #129101: Bump golang.org/x/crypto to v0.31.0",
+            true,
+        ),
+        ("etcd: Update to version 3.5.12", true),
+        ("Update Go to 1.24.9", true),
+        (
+            "[release-1.32] Update to go 1.24.6 and distroless iptables",
+            true,
+        ),
+        (
+            "Bump images and versions to go 1.22.5 and distroless iptables",
+            true,
+        ),
+        ("Update to go1.23.4", true),
+        ("Bump golang.org/x/crypto from 0.21.0 to 0.31.0", true),
+        ("update coredns to 1.11.3", true),
+        ("Upgrade etcd to v3.5.16", true),
+        ("Bump runc to v1.1.14", true),
+        (
+            "bump github.com/opencontainers/runc v1.1.13 -> v1.1.14",
+            true,
+        ),
+        ("Update cadvisor to v0.49.2", true),
+        ("kubeadm: update etcd to 3.5.16 for Kubernetes 1.31", true),
+        (
+            "Bump kube-openapi to v0.0.0-20240827152857-f7e401e7b4c2",
+            true,
+        ),
+        ("Bumped google.golang.org/grpc to v1.65.1", true),
+        (
+            "Update github.com/docker/docker to v26.1.4+incompatible",
+            true,
+        ),
+        ("[release-1.30] Bump distroless-iptables to v0.5.9", true),
+        ("Pin golang.org/x/tools to v0.24.0", true),
+        ("Revert \"Bump golang.org/x/net to v0.33.0\"", true),
+        ("kubeadm: fix upgrade plan output", false),
+        ("fix service CIDR allocation on upgrade", false),
+        ("Fix kube-proxy crash when upgrading to 1.31", false),
+        ("kubeadm: fix upgrade to v1.31 with external etcd", false),
+        ("kubelet: update node status to Ready after restart", false),
+        ("e2e: bump timeout to 5m for slow storage tests", false),
+        ("bump test timeout from 30s to 60s", false),
+        ("Update docs for the 1.31 upgrade", false),
+        ("Update vendor directory README", false),
+        ("kubelet: fix panic when pod has no status", false),
+        (
+            "apiserver: avoid leaking watch goroutines on timeout",
+            false,
+        ),
+        (
+            "scheduler: update NodeResourcesFit scoring when pods are added",
+            false,
+        ),
+        ("Fix dependency cycle in volume manager startup", false),
+        (
+            "DRA: update ResourceSlice status when the driver restarts",
+            false,
+        ),
+        ("client-go: fix informer resync after a watch error", false),
+        (
+            "kubectl: upgrade the describe output for ephemeral containers",
+            false,
+        ),
+        (
+            "Automated cherry pick of #128519: kubelet: fix panic when pod has no status",
+            false,
+        ),
+        (
+            "[release-1.31] Fix upgrade of static pods to the new kube-apiserver",
+            false,
+        ),
+        (
+            "Bump the pod startup latency threshold in scale tests",
+            false,
+        ),
+        (
+            "node: restore cgroup v1 memory accounting after upgrade to cgroup v2",
+            false,
+        ),
+        ("Update CHANGELOG-1.31.md for v1.31.2", false),
+        (
+            "apiserver: fix update of status subresource to 1 replica",
+            false,
+        ),
+    ];
+
+    #[test]
+    fn dependency_titles_need_a_bump_verb_and_a_version_movement() {
+        let bumps = DEPENDENCY_TITLES.iter().filter(|(_, bump)| *bump).count();
+        assert!(bumps >= 20 && DEPENDENCY_TITLES.len() - bumps >= 20);
+        let wrong: Vec<_> = DEPENDENCY_TITLES
+            .iter()
+            .filter(|(title, bump)| is_dependency_title(title) != *bump)
+            .collect();
+        assert!(wrong.is_empty(), "misjudged: {wrong:#?}");
+    }
+
+    #[test]
+    fn changed_dependency_files_make_a_bump_whatever_the_title() {
+        assert!(touches_dependencies(
+            ["go.mod", "pkg/kubelet/kubelet.go"].into_iter()
+        ));
+        assert!(touches_dependencies(
+            ["staging/src/k8s.io/api/go.sum"].into_iter()
+        ));
+        assert!(touches_dependencies(
+            ["vendor/golang.org/x/net/http2/frame.go"].into_iter()
+        ));
+        assert!(touches_dependencies(
+            ["build/dependencies.yaml"].into_iter()
+        ));
+        assert!(!touches_dependencies(
+            ["pkg/kubelet/go.mod.md", "hack/vendor.sh", "docs/vendor/x"].into_iter()
+        ));
+        let mut p = pr(5001, &APPROVED, &[]);
+        p.title = "[release-1.34] kubelet: fix a thing".into();
+        p.changed_files = Some(vec!["go.mod".into(), "go.sum".into()]);
+        assert!(conditions_of(&analyze(&[p]), 5001).contains(&Condition::DependencyBump));
+        let mut p = pr(5001, &APPROVED, &[]);
+        p.title = "[release-1.34] kubelet: fix a thing".into();
+        p.changed_files = Some(vec!["pkg/kubelet/kubelet.go".into()]);
+        assert!(!conditions_of(&analyze(&[p]), 5001).contains(&Condition::DependencyBump));
     }
 
     #[test]

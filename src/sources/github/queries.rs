@@ -78,6 +78,28 @@ pub fn parent_pull_requests(numbers: &[u64]) -> String {
     query
 }
 
+/// Most PRs whose changed files are read in one aliased query: 50 × 100 paths keeps the
+/// response small, and the cost at 1.
+pub const MAX_FILES_PRS_PER_QUERY: usize = 50;
+/// Changed paths read per PR (GitHub's page maximum); enough to see `go.mod` or `vendor/`.
+pub const CHANGED_FILES_PER_PR: usize = 100;
+
+/// The changed files of open PRs (one alias `p<number>` each), read only when a PR's head
+/// commit changed: a dependency bump shows in `go.mod`, `vendor/` or
+/// `build/dependencies.yaml` whatever its title says. Cost: 50 file connections = 1 point.
+pub fn changed_files(numbers: &[u64]) -> String {
+    let mut query = String::from(
+        "query ChangedFiles($owner: String!, $name: String!) {\n  rateLimit { cost remaining resetAt limit used }\n  repository(owner: $owner, name: $name) {\n",
+    );
+    for number in numbers {
+        query.push_str(&format!(
+            "    p{number}: pullRequest(number: {number}) {{ number headRefOid files(first: {CHANGED_FILES_PER_PR}) {{ totalCount nodes {{ path }} }} }}\n"
+        ));
+    }
+    query.push_str("  }\n}");
+    query
+}
+
 /// Release tags of the given minors (one alias `m<major>_<minor>` each), newest first: the
 /// fallback when a patch release has a tag but no GitHub release object. Cost: 1 point.
 pub fn release_tags(minors: &[(u64, u64)]) -> String {
