@@ -102,6 +102,22 @@ const DESIGN_ALERTS: &[&str] = &[
     "BranchwatchGitHubRateLimitLow",
 ];
 
+/// Alerts that DESIGN.md asks for without naming them. `BranchwatchSourceStale`: "a source whose
+/// last success is older than a few poll intervals is alerted on whatever `source_up` says".
+const EXTRA_ALERTS: &[&str] = &["BranchwatchSourceStale"];
+
+/// Every alert the rules file must define: the design's names plus the extra ones.
+fn expected_alerts() -> impl Iterator<Item = &'static str> {
+    DESIGN_ALERTS.iter().chain(EXTRA_ALERTS).copied()
+}
+
+/// Metrics that branchwatch no longer exports, with what replaces them. Nothing shipped next to
+/// the crate may mention them, not even in a comment or a runbook.
+const RETIRED_METRICS: &[(&str, &str)] = &[(
+    "branchwatch_days_since_last_patch_release",
+    "(time() - branchwatch_last_patch_release_timestamp_seconds) / 86400",
+)];
+
 /// Config keys listed in DESIGN.md. `testgrid.dashboards` holds the templates (`blocking`,
 /// `informing`), so anything below it is accepted here and checked by `check-config`.
 const DESIGN_CONFIG_KEYS: &[&str] = &[
@@ -441,8 +457,17 @@ fn the_alert_file_defines_exactly_the_alerts_of_the_design() {
         names.len(),
         "an alert is defined twice: {names:?}"
     );
-    let expected: BTreeSet<&str> = DESIGN_ALERTS.iter().copied().collect();
-    assert_eq!(unique, expected, "alerts differ from DESIGN.md");
+    let expected: BTreeSet<&str> = expected_alerts().collect();
+    assert_eq!(
+        unique, expected,
+        "alerts differ from DESIGN.md (DESIGN_ALERTS plus EXTRA_ALERTS)"
+    );
+    assert!(
+        DESIGN_ALERTS
+            .iter()
+            .all(|name| !EXTRA_ALERTS.contains(name)),
+        "an alert is listed both in DESIGN_ALERTS and EXTRA_ALERTS"
+    );
 }
 
 #[test]
@@ -526,6 +551,71 @@ fn alert_expressions_aggregate_away_the_replica_labels() {
         for label in ["instance", "pod"] {
             assert!(!expr.contains(label), "{name} keeps `{label}`: {expr}");
         }
+    }
+}
+
+/// `text` with every run of whitespace turned into one space.
+fn squeeze_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn branch_alerts_are_suppressed_for_retired_branches_only() {
+    // Retired = listed in eol.yaml. A branch only past the schedule's planned end of life is still
+    // supported (its last cherry-picks are being prepared) and must still be alerted on, so no
+    // alert may compare the end-of-life date with time().
+    let suppression = "unless on (branch) (max by (branch) (branchwatch_branch_retired) == 1)";
+    let file = yaml(RULES_FILE);
+    let mut checked = 0;
+    for group in seq_at(&file, "groups") {
+        let group_name = str_at(group, "name");
+        for rule in seq_at(group, "rules") {
+            let Some(name) = at(rule, "alert").as_str() else {
+                continue;
+            };
+            let expr = squeeze_whitespace(str_at(rule, "expr"));
+            assert!(
+                !metric_names(&expr).contains("branchwatch_branch_end_of_life_timestamp_seconds"),
+                "{name}: suppress with branchwatch_branch_retired, not the end-of-life date: {expr}"
+            );
+            if ["branchwatch-branches", "branchwatch-patch-releases"].contains(&group_name) {
+                assert!(
+                    expr.ends_with(suppression),
+                    "{name}: a branch alert must end with `{suppression}`: {expr}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 7, "only {checked} branch alerts found");
+}
+
+#[test]
+fn nothing_shipped_mentions_a_retired_metric() {
+    let mut files: Vec<PathBuf> = vec![repo().join(RUNBOOK_FILE), repo().join(RULES_FILE)];
+    for dir in ["alerts/tests", "dashboards", BASE, "deploy/compose"] {
+        files.extend(files_in(dir, &[".yaml", ".yml", ".json", ".md"]));
+    }
+    files.push(repo().join("deploy/OPERATING.md"));
+    let mut problems = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+        for (metric, replacement) in RETIRED_METRICS {
+            if text.contains(metric) {
+                problems.push(format!(
+                    "{}: mentions {metric}; use {replacement}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for (metric, _) in RETIRED_METRICS {
+        assert!(
+            !branchwatch::metrics::METRIC_NAMES.contains(metric),
+            "{metric} is retired but still in METRIC_NAMES"
+        );
     }
 }
 
@@ -714,8 +804,8 @@ fn every_alert_is_tested_quiet_and_firing_with_its_runbook_url() {
             }
         }
     }
-    for name in DESIGN_ALERTS {
-        let (quiet, firing) = cases.get(*name).copied().unwrap_or_default();
+    for name in expected_alerts() {
+        let (quiet, firing) = cases.get(name).copied().unwrap_or_default();
         // Quiet: before `for` and after resolution.
         assert!(
             quiet >= 2,
