@@ -65,7 +65,7 @@ async fn a_healthy_cycle_reports_every_branch_with_all_sources_up() {
         branch_status(&snapshot, "release-1.34"),
         BranchStatus::Green
     );
-    let exposition = daemon.shared.render_metrics();
+    let exposition = daemon.shared.render_metrics().unwrap();
     for source in ["testgrid", "github", "schedule"] {
         assert_eq!(
             metric_value(
@@ -166,12 +166,23 @@ async fn release_timing_comes_from_releases_and_the_schedule() {
     let upstream = replay(10).await;
     let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
     assert!(daemon.once().await.is_empty());
-    let exposition = daemon.shared.render_metrics();
+    let exposition = daemon.shared.render_metrics().unwrap();
     let value = |series: &str| metric_value(&exposition, series);
+    let published = exposition
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("branchwatch_last_patch_release_timestamp_seconds{branch=\"release-1.37\",version=\"v1.37.3\"} ")
+        })
+        .and_then(|v| v.parse::<f64>().ok())
+        .expect("last release of 1.37");
     assert_eq!(
-        value("branchwatch_days_since_last_patch_release{branch=\"release-1.37\"}"),
-        Some(11.0),
+        ((NOW as f64 - published) / 86400.0).floor(),
+        11.0,
         "published 11 days 18 hours ago"
+    );
+    assert!(
+        !exposition.contains("branchwatch_days_since_last_patch_release"),
+        "retired: promtool's lint wants seconds"
     );
     assert_eq!(
         value("branchwatch_patch_release_window{branch=\"release-1.37\",state=\"too_soon\"}"),
@@ -237,7 +248,7 @@ async fn an_html_500_from_testgrid_marks_it_down_keeps_the_last_good_data_and_re
         tabs_before,
         "the last good tabs are still served"
     );
-    let exposition = daemon.shared.render_metrics();
+    let exposition = daemon.shared.render_metrics().unwrap();
     assert_eq!(
         metric_value(&exposition, "branchwatch_source_up{source=\"testgrid\"}"),
         Some(0.0)
@@ -269,12 +280,6 @@ async fn truncated_and_not_found_testgrid_bodies_are_clear_errors() {
     for (api, fault, expected) in [
         (TestgridApi::Legacy, Fault::Truncated, "truncated JSON"),
         (TestgridApi::V1, Fault::Truncated, "truncated JSON"),
-        (
-            TestgridApi::Legacy,
-            Fault::DashboardNotFound,
-            "does not exist",
-        ),
-        (TestgridApi::V1, Fault::DashboardNotFound, "does not exist"),
     ] {
         upstream.set_fault(Source::Testgrid, Some(fault));
         let daemon = pinned_daemon(config_for(&upstream, api));
@@ -294,6 +299,50 @@ async fn truncated_and_not_found_testgrid_bodies_are_clear_errors() {
             BranchStatus::Unknown
         );
     }
+}
+
+#[tokio::test]
+async fn a_dashboard_testgrid_does_not_know_is_missing_not_an_outage() {
+    let upstream = replay(10).await;
+    upstream.set_fault(Source::Testgrid, Some(Fault::DashboardNotFound));
+    for api in [TestgridApi::Legacy, TestgridApi::V1] {
+        let daemon = pinned_daemon(config_for(&upstream, api));
+        let failures = daemon.once().await;
+        assert!(failures.is_empty(), "{api:?}: {failures:?}");
+        let snapshot = daemon.shared.snapshot();
+        assert!(snapshot.source(Source::Testgrid).unwrap().up);
+        let branch = snapshot.branch("release-1.34").unwrap();
+        assert_eq!(branch.status, BranchStatus::Unknown);
+        assert!(
+            branch.status_reason.contains("sig-release-1.34-blocking"),
+            "{}",
+            branch.status_reason
+        );
+        let exposition = daemon.shared.render_metrics().unwrap();
+        assert_eq!(
+            metric_value(
+                &exposition,
+                "branchwatch_testgrid_dashboard_missing{branch=\"release-1.34\",dashboard=\"sig-release-1.34-blocking\"}"
+            ),
+            Some(1.0)
+        );
+        assert_eq!(
+            metric_value(&exposition, "branchwatch_source_up{source=\"testgrid\"}"),
+            Some(1.0)
+        );
+    }
+    // Found again: not missing any more, and the branch has its status back.
+    upstream.set_fault(Source::Testgrid, None);
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    assert!(daemon.once().await.is_empty());
+    let exposition = daemon.shared.render_metrics().unwrap();
+    assert_eq!(
+        metric_value(
+            &exposition,
+            "branchwatch_testgrid_dashboard_missing{branch=\"release-1.34\",dashboard=\"sig-release-1.34-blocking\"}"
+        ),
+        Some(0.0)
+    );
 }
 
 #[tokio::test]
@@ -330,7 +379,7 @@ async fn github_failures_each_give_a_specific_reason_and_testgrid_keeps_working(
             !failures[0].1.contains("demo-token"),
             "the token never appears"
         );
-        let exposition = daemon.shared.render_metrics();
+        let exposition = daemon.shared.render_metrics().unwrap();
         assert_eq!(
             metric_value(&exposition, "branchwatch_source_up{source=\"github\"}"),
             Some(0.0)
@@ -378,7 +427,7 @@ async fn partial_graphql_data_is_used_and_the_error_counted() {
     assert!(failures.is_empty(), "{failures:?}");
     let snapshot = daemon.shared.snapshot();
     assert!(snapshot.source(Source::Github).unwrap().up);
-    let exposition = daemon.shared.render_metrics();
+    let exposition = daemon.shared.render_metrics().unwrap();
     assert!(metric_value(&exposition, "branchwatch_github_graphql_errors_total").unwrap() >= 1.0);
     assert!(snapshot.branch("release-1.35").unwrap().pull_request_counts["open"] > 0);
     upstream.set_fault(Source::Github, None);
@@ -416,12 +465,15 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
             .filter(|r| r.starts_with(prefix))
             .count()
     };
-    // 1 BranchHeads + 5 branches × 1 page + 1 parents batch + 1 release tags.
-    assert_eq!(ops(&upstream, "github graphql"), 8);
-    assert_eq!(upstream.graphql_points(), 8);
+    // 1 BranchHeads + 5 branches × 1 page + 1 parents batch + 1 changed-files batch (the
+    // release branches' PRs) + 1 release tags.
+    assert_eq!(ops(&upstream, "github graphql"), 9);
+    assert_eq!(ops(&upstream, "github graphql ChangedFiles"), 1);
+    assert_eq!(upstream.graphql_points(), 9);
     assert_eq!(ops(&upstream, "github releases"), 1);
     assert_eq!(ops(&upstream, "testgrid tab-summaries"), 10);
-    assert_eq!(ops(&upstream, "schedule"), 1);
+    assert_eq!(ops(&upstream, "schedule schedule.yaml"), 1);
+    assert_eq!(ops(&upstream, "schedule eol.yaml"), 1);
 
     let header_requests = ops(&upstream, "testgrid headers");
     assert_eq!(
@@ -448,10 +500,13 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
             .iter()
             .filter(|(s, o)| *s == Source::Schedule && *o == Outcome::NotModified)
             .count(),
-        1
+        2,
+        "schedule.yaml and eol.yaml unchanged"
     );
     // Merged parents are cached; only the unmerged ones are asked again.
     assert_eq!(ops(&upstream, "github graphql ParentPullRequests"), 1);
+    // No head moved: changed files come from the cache.
+    assert_eq!(ops(&upstream, "github graphql ChangedFiles"), 0);
 }
 
 #[tokio::test]
@@ -503,11 +558,11 @@ async fn the_binary_exits_non_zero_and_names_the_failed_source() {
 }
 
 #[tokio::test]
-async fn the_demo_exposition_passes_promtool_except_the_contract_mandated_days_metric() {
+async fn the_demo_exposition_passes_promtool_check_metrics() {
     let upstream = replay(120).await;
     let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
     assert!(daemon.once().await.is_empty());
-    let exposition = daemon.shared.render_metrics();
+    let exposition = daemon.shared.render_metrics().unwrap();
     let output = tokio::task::spawn_blocking(move || {
         use std::io::Write;
         let mut child = Command::new("promtool")
@@ -527,13 +582,7 @@ async fn the_demo_exposition_passes_promtool_except_the_contract_mandated_days_m
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    // DESIGN.md names this metric `..._days_since_...`; promtool prefers base units. That one
-    // lint is the only complaint allowed (see README, "Metrics").
-    let complaints: Vec<&str> = report
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .filter(|l| *l != "branchwatch_days_since_last_patch_release use base unit \"seconds\" instead of \"days\"")
-        .collect();
+    let complaints: Vec<&str> = report.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(
         complaints.is_empty(),
         "promtool complaints: {complaints:#?}"
@@ -541,7 +590,7 @@ async fn the_demo_exposition_passes_promtool_except_the_contract_mandated_days_m
 }
 
 #[tokio::test]
-async fn five_branches_with_thirty_prs_each_cost_ten_points_then_seven() {
+async fn five_branches_with_thirty_prs_each_cost_thirteen_points_then_eight() {
     let upstream = replay(10).await;
     upstream.set_pull_requests_per_branch(30);
     let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
@@ -567,13 +616,20 @@ async fn five_branches_with_thirty_prs_each_cost_ten_points_then_seven() {
         3,
         "150 parents in batches of 50"
     );
+    assert_eq!(
+        graphql(&upstream, "ChangedFiles"),
+        3,
+        "120 release-branch PRs in batches of 50 (master's PRs are not checked)"
+    );
     assert_eq!(graphql(&upstream, "ReleaseTags"), 1);
-    assert_eq!(upstream.graphql_points(), 10);
-    // Next cycle: merged parents come from the cache (the demo leaves 1 in 7 unmerged).
+    assert_eq!(upstream.graphql_points(), 13);
+    // Next cycle: merged parents come from the cache (the demo leaves 1 in 7 unmerged), and
+    // no head moved, so no changed files are read.
     upstream.clear_requests();
     assert!(daemon.once().await.is_empty());
     assert_eq!(graphql(&upstream, "ParentPullRequests"), 1);
-    assert_eq!(upstream.graphql_points(), 10 + 8);
+    assert_eq!(graphql(&upstream, "ChangedFiles"), 0);
+    assert_eq!(upstream.graphql_points(), 13 + 8);
 }
 
 #[tokio::test]
@@ -582,7 +638,8 @@ async fn releases_follow_link_pages_until_every_minor_is_found_and_pages_are_the
     let mut config = config_for(&upstream, TestgridApi::V1);
     config.branches = BranchSelection::Explicit(vec!["release-1.33".into()]);
     let daemon = pinned_daemon(config);
-    // release-1.33 is past end of life: TestGrid no longer has its dashboards, GitHub still has releases.
+    // release-1.33 is retired: TestGrid no longer has its dashboards (missing, not a
+    // failure), GitHub still has its releases.
     let failures = daemon.once().await;
     assert!(
         failures.iter().all(|(s, _)| *s == Source::Testgrid),
@@ -623,4 +680,234 @@ async fn releases_follow_link_pages_until_every_minor_is_found_and_pages_are_the
         .filter(|(s, o)| *s == Source::Github && *o == Outcome::NotModified)
         .count();
     assert_eq!(not_modified, pages, "every unchanged page is a free 304");
+}
+
+fn count(daemon: &Daemon, source: Source, outcome: Outcome) -> usize {
+    daemon
+        .shared
+        .metrics
+        .requests
+        .recorded()
+        .iter()
+        .filter(|(s, o)| *s == source && *o == outcome)
+        .count()
+}
+
+fn github_requests(upstream: &ReplayUpstream) -> usize {
+    upstream
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("github"))
+        .count()
+}
+
+#[tokio::test]
+async fn a_rate_limit_said_in_a_200_graphql_answer_is_rate_limited_and_exports_zero_left() {
+    let upstream = replay(10).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    upstream.set_fault(
+        Source::Github,
+        Some(Fault::GraphqlRateLimited {
+            reset_at: NOW + 1800,
+        }),
+    );
+    let failures = daemon.once().await;
+    let github = failures.iter().find(|(s, _)| *s == Source::Github).unwrap();
+    assert!(github.1.contains("rate limit"), "{}", github.1);
+    assert_eq!(count(&daemon, Source::Github, Outcome::RateLimited), 1);
+    assert_eq!(count(&daemon, Source::Github, Outcome::DecodeError), 0);
+    let exposition = daemon.shared.render_metrics().unwrap();
+    assert_eq!(
+        metric_value(
+            &exposition,
+            "branchwatch_github_rate_limit_remaining{resource=\"graphql\"}"
+        ),
+        Some(0.0),
+        "the series exists exactly when the budget is exhausted"
+    );
+    assert_eq!(
+        metric_value(
+            &exposition,
+            "branchwatch_github_rate_limit_reset_timestamp_seconds{resource=\"graphql\"}"
+        ),
+        Some((NOW + 1800) as f64)
+    );
+    let snapshot = daemon.shared.snapshot();
+    assert_eq!(
+        snapshot.source(Source::Github).unwrap().retry_at,
+        Some(NOW + 1800)
+    );
+    // Nothing is sent before the reset, even once GitHub answers again.
+    upstream.set_fault(Source::Github, None);
+    let sent = github_requests(&upstream);
+    daemon.once().await;
+    assert_eq!(github_requests(&upstream), sent);
+}
+
+#[tokio::test]
+async fn a_403_rate_limit_exports_zero_left_although_the_poll_failed() {
+    let upstream = replay(10).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    upstream.set_fault(
+        Source::Github,
+        Some(Fault::RateLimited {
+            reset_at: NOW + 600,
+        }),
+    );
+    daemon.once().await;
+    let exposition = daemon.shared.render_metrics().unwrap();
+    assert_eq!(
+        metric_value(
+            &exposition,
+            "branchwatch_github_rate_limit_remaining{resource=\"graphql\"}"
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        metric_value(
+            &exposition,
+            "branchwatch_github_rate_limit_reset_timestamp_seconds{resource=\"graphql\"}"
+        ),
+        Some((NOW + 600) as f64)
+    );
+}
+
+#[tokio::test]
+async fn a_reset_in_the_year_9999_silences_github_for_an_hour_not_forever() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    };
+    let upstream = replay(10).await;
+    let clock = Arc::new(AtomicI64::new(NOW));
+    let now = Arc::clone(&clock);
+    let daemon = Daemon::with_clock(
+        config_for(&upstream, TestgridApi::V1),
+        true,
+        Arc::new(move || now.load(Ordering::SeqCst)),
+    )
+    .unwrap();
+    upstream.set_fault(
+        Source::Github,
+        Some(Fault::RateLimited {
+            reset_at: 253_402_300_799,
+        }),
+    );
+    daemon.once().await;
+    assert_eq!(
+        daemon
+            .shared
+            .snapshot()
+            .source(Source::Github)
+            .unwrap()
+            .retry_at,
+        Some(NOW + 3600)
+    );
+    upstream.set_fault(Source::Github, None);
+    let sent = github_requests(&upstream);
+    clock.store(NOW + 3599, Ordering::SeqCst);
+    daemon.once().await;
+    assert_eq!(github_requests(&upstream), sent, "still waiting");
+    clock.store(NOW + 3601, Ordering::SeqCst);
+    let failures = daemon.once().await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(
+        github_requests(&upstream) > sent,
+        "asked again after an hour"
+    );
+}
+
+#[tokio::test]
+async fn a_503_with_retry_after_is_honoured_for_every_source() {
+    let upstream = replay(10).await;
+    let mut config = config_for(&upstream, TestgridApi::V1);
+    config.branches = BranchSelection::Explicit(vec!["release-1.35".into()]);
+    let daemon = pinned_daemon(config);
+    for source in Source::ALL {
+        upstream.set_fault(source, Some(Fault::Unavailable { retry_after: 120 }));
+    }
+    let failures = daemon.once().await;
+    assert_eq!(failures.len(), 3, "{failures:?}");
+    let snapshot = daemon.shared.snapshot();
+    for source in Source::ALL {
+        let report = snapshot.source(source).unwrap();
+        assert!(!report.up);
+        assert_eq!(report.retry_at, Some(NOW + 120), "{source:?}");
+        assert!(
+            count(&daemon, source, Outcome::ServerError) >= 1,
+            "{source:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_answer_slower_than_the_request_timeout_is_a_timeout() {
+    let upstream = replay(10).await;
+    let mut config = config_for(&upstream, TestgridApi::V1);
+    config.branches = BranchSelection::Explicit(vec!["release-1.35".into()]);
+    config.request_timeout = Duration::from_secs(1);
+    let daemon = pinned_daemon(config);
+    for source in Source::ALL {
+        upstream.set_fault(source, Some(Fault::Stall { seconds: 3 }));
+    }
+    let failures = daemon.once().await;
+    assert_eq!(failures.len(), 3, "{failures:?}");
+    for source in Source::ALL {
+        assert!(count(&daemon, source, Outcome::Timeout) >= 1, "{source:?}");
+        assert_eq!(
+            count(&daemon, source, Outcome::TransportError),
+            0,
+            "{source:?}"
+        );
+    }
+    let exposition = daemon.shared.render_metrics().unwrap();
+    assert!(
+        metric_value(
+            &exposition,
+            "branchwatch_upstream_requests_total{outcome=\"timeout\",source=\"testgrid\"}"
+        )
+        .unwrap()
+            >= 1.0
+    );
+}
+
+#[tokio::test]
+async fn well_formed_wrong_answers_are_decode_errors_and_the_last_good_data_stays() {
+    let upstream = replay(10).await;
+    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    assert!(daemon.once().await.is_empty());
+    let before = daemon.shared.snapshot();
+    for source in Source::ALL {
+        upstream.set_fault(source, Some(Fault::WrongShape));
+    }
+    let failures = daemon.once().await;
+    let failed: Vec<Source> = failures.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        failed,
+        [Source::Schedule, Source::Github, Source::Testgrid],
+        "{failures:?}"
+    );
+    for (_, message) in &failures {
+        assert!(message.contains("decode_error"), "{message}");
+    }
+    let after = daemon.shared.snapshot();
+    for name in ["release-1.35", "release-1.37"] {
+        let (old, new) = (before.branch(name).unwrap(), after.branch(name).unwrap());
+        assert_eq!(new.dashboards[0].tabs.len(), 22, "{name}: tabs kept");
+        assert_eq!(new.status, old.status);
+        let (old, new) = (old.release.as_ref().unwrap(), new.release.as_ref().unwrap());
+        assert_eq!(new.last_release, old.last_release, "{name}: releases kept");
+        assert_eq!(
+            new.next_target_at, old.next_target_at,
+            "{name}: schedule kept"
+        );
+    }
+    assert_eq!(
+        after.branches.len(),
+        before.branches.len(),
+        "no branch dropped"
+    );
+    assert!(count(&daemon, Source::Testgrid, Outcome::DecodeError) >= 1);
+    assert!(count(&daemon, Source::Github, Outcome::DecodeError) >= 1);
+    assert!(count(&daemon, Source::Schedule, Outcome::DecodeError) >= 1);
 }

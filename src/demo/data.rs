@@ -535,6 +535,53 @@ pub fn pull_requests(branch: &str, now: i64, phase: i64, count: Option<u64>) -> 
         .collect()
 }
 
+/// The paths a demo PR changes: dependency bumps touch `go.mod`, `go.sum` and `vendor/`.
+pub fn changed_files(pr: &DemoPr) -> Vec<String> {
+    let title = pr.node["title"].as_str().unwrap_or("");
+    if title.contains("Bump golang.org/x/net") {
+        vec![
+            "go.mod".into(),
+            "go.sum".into(),
+            "vendor/golang.org/x/net/http2/frame.go".into(),
+            "vendor/modules.txt".into(),
+        ]
+    } else if title.contains("Update Go") {
+        vec![
+            "build/build-image/cross/VERSION".into(),
+            "build/dependencies.yaml".into(),
+            "staging/publishing/rules.yaml".into(),
+        ]
+    } else {
+        let area = title
+            .split(':')
+            .next()
+            .filter(|a| !a.contains(' '))
+            .unwrap_or("controller");
+        vec![
+            format!("pkg/{area}/{area}.go"),
+            format!("pkg/{area}/{area}_test.go"),
+        ]
+    }
+}
+
+/// `eol.yaml` of the demo: every minor before 1.34 is retired.
+pub fn eol_yaml() -> String {
+    let mut out = String::from(
+        "# Use \"schedule-builder\" to maintain this file:\n# https://github.com/kubernetes/release/tree/master/cmd/schedule-builder\n---\nbranches:\n",
+    );
+    for (minor, final_patch, date) in [
+        ("1.33", 13, "2026-06-28"),
+        ("1.32", 13, "2026-02-28"),
+        ("1.31", 14, "2025-11-11"),
+        ("1.30", 14, "2025-07-15"),
+    ] {
+        out.push_str(&format!(
+            "- endOfLifeDate: \"{date}\"\n  finalPatchRelease: {minor}.{final_patch}\n  release: \"{minor}\"\n"
+        ));
+    }
+    out
+}
+
 /// Patch releases (version, days before `anchor`) per minor, newest last. Real cadence: roughly
 /// monthly, with the demo's "now" landing in different parts of each branch's window.
 pub fn release_history() -> Vec<(String, i64)> {

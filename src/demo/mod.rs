@@ -109,6 +109,26 @@ pub enum Fault {
     GraphqlErrors,
     /// GraphQL `errors` alongside partial data (a parent PR that does not exist).
     GraphqlPartial,
+    /// GitHub's GraphQL rate limit as a 200: `data: null`, `errors: [{type: RATE_LIMITED}]`,
+    /// `x-ratelimit-remaining: 0`.
+    GraphqlRateLimited {
+        /// Reset, unix seconds.
+        reset_at: i64,
+    },
+    /// A 503 with `Retry-After` (any source).
+    Unavailable {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// The answer comes only after this many seconds (any source): longer than the request
+    /// timeout, it is a timeout.
+    Stall {
+        /// Seconds before answering.
+        seconds: u64,
+    },
+    /// Well-formed but wrong (any source): TestGrid `{"foo":"bar"}`, GitHub releases dated in
+    /// the year 9999, `schedule.yaml` cut after its first minor, `eol.yaml` without branches.
+    WrongShape,
 }
 
 #[derive(Default)]
@@ -146,6 +166,13 @@ impl ReplayState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(line);
+    }
+
+    /// Waits out a `Stall` fault of `source`.
+    async fn stall(&self, source: Source) {
+        if let Some(Fault::Stall { seconds }) = self.fault(source) {
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+        }
     }
 }
 
@@ -253,6 +280,7 @@ pub fn config(base: &str) -> Config {
     config.testgrid.api = TestgridApi::V1;
     config.github.api_url = format!("{base}/github");
     config.schedule.url = format!("{base}/schedule.yaml");
+    config.schedule.eol_url = format!("{base}/eol.yaml");
     config.poll_interval = Duration::from_secs(15);
     config.request_timeout = Duration::from_secs(5);
     config.branches = BranchSelection::Auto;
@@ -273,6 +301,7 @@ fn router(state: Arc<ReplayState>) -> Router {
         .route("/github/graphql", post(graphql))
         .route("/github/repos/{owner}/{repo}/releases", get(releases))
         .route("/schedule.yaml", get(schedule))
+        .route("/eol.yaml", get(eol))
         .with_state(state)
 }
 
@@ -288,6 +317,14 @@ fn html_page(status: StatusCode, title: &str) -> Response {
 /// The common TestGrid/schedule faults; None when the request should be answered normally.
 fn common_fault(fault: Option<Fault>, body: &str) -> Option<Response> {
     match fault? {
+        Fault::Unavailable { retry_after } => {
+            let mut response =
+                html_page(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable");
+            if let Ok(value) = retry_after.to_string().parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            Some(response)
+        }
         Fault::Html500 => Some(html_page(
             StatusCode::INTERNAL_SERVER_ERROR,
             "500 Server Error",
@@ -309,6 +346,10 @@ async fn legacy_summary(
     Path(dashboard): Path<String>,
 ) -> Response {
     state.log(format!("testgrid summary {dashboard}"));
+    state.stall(Source::Testgrid).await;
+    if state.fault(Source::Testgrid) == Some(Fault::WrongShape) {
+        return Json(json!({"foo": "bar"})).into_response();
+    }
     let scenario = state.scenario();
     let Some((branch, blocking, name)) = data::dashboard_by_name(&dashboard) else {
         return (StatusCode::OK, format!("Dashboard {dashboard} not found")).into_response();
@@ -329,6 +370,10 @@ async fn v1_summaries(
     Path(dashboard): Path<String>,
 ) -> Response {
     state.log(format!("testgrid tab-summaries {dashboard}"));
+    state.stall(Source::Testgrid).await;
+    if state.fault(Source::Testgrid) == Some(Fault::WrongShape) {
+        return Json(json!({"foo": "bar"})).into_response();
+    }
     let scenario = state.scenario();
     let not_found = || {
         (
@@ -377,10 +422,39 @@ async fn v1_headers(
 
 async fn schedule(State(state): State<Arc<ReplayState>>, headers: HeaderMap) -> Response {
     state.log("schedule schedule.yaml".to_string());
-    let body = data::schedule_yaml(state.scenario().anchor());
+    state.stall(Source::Schedule).await;
+    let mut body = data::schedule_yaml(state.scenario().anchor());
+    if state.fault(Source::Schedule) == Some(Fault::WrongShape) {
+        // Cut after the first minor's block: still valid YAML.
+        let second = body
+            .match_indices("\n- endOfLifeDate")
+            .nth(1)
+            .map(|(i, _)| i);
+        body.truncate(second.unwrap_or(body.len()));
+        body.push('\n');
+    }
     if let Some(response) = common_fault(state.fault(Source::Schedule), &body) {
         return response;
     }
+    etagged_text(&headers, body)
+}
+
+async fn eol(State(state): State<Arc<ReplayState>>, headers: HeaderMap) -> Response {
+    state.log("schedule eol.yaml".to_string());
+    state.stall(Source::Schedule).await;
+    if state.fault(Source::Schedule) == Some(Fault::WrongShape) {
+        return (StatusCode::OK, "foo: bar\n").into_response();
+    }
+    let body = data::eol_yaml();
+    if let Some(response) = common_fault(state.fault(Source::Schedule), &body) {
+        return response;
+    }
+    etagged_text(&headers, body)
+}
+
+/// A text body with an ETag, or `304` when the client already has it (raw.githubusercontent.com
+/// serves both files this way).
+fn etagged_text(headers: &HeaderMap, body: String) -> Response {
     let etag = format!("\"{:016x}\"", data::hash(&[&body]));
     if headers
         .get(header::IF_NONE_MATCH)
@@ -452,6 +526,24 @@ fn github_fault(state: &ReplayState, headers: &HeaderMap, body: &str) -> Option<
             Json(json!({"data": null, "errors": [{"message": "Something went wrong while executing your query. Please include `1234:5678` when reporting this issue."}]}))
                 .into_response(),
         ),
+        Fault::GraphqlRateLimited { reset_at } => {
+            let mut response = Json(json!({"errors": [{"type": "RATE_LIMITED",
+                "code": "graphql_rate_limit",
+                "message": "API rate limit already exceeded for user ID 1."}], "data": null}))
+                .into_response();
+            for (name, value) in [
+                ("x-ratelimit-limit", "5000".to_string()),
+                ("x-ratelimit-remaining", "0".to_string()),
+                ("x-ratelimit-used", "5000".to_string()),
+                ("x-ratelimit-reset", reset_at.to_string()),
+                ("x-ratelimit-resource", "graphql".to_string()),
+            ] {
+                if let Ok(value) = value.parse() {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            Some(response)
+        }
         fault => {
             let _ = now;
             common_fault(Some(fault), body)
@@ -486,6 +578,7 @@ async fn graphql(
         .and_then(|re| re.captures(query).map(|c| c[1].to_string()))
         .unwrap_or_default();
     state.log(format!("github graphql {operation}"));
+    state.stall(Source::Github).await;
     if let Some(response) = github_fault(
         &state,
         &headers,
@@ -576,6 +669,31 @@ async fn graphql(
             }
             json!({"rateLimit": rate_limit(&state, 1), "repository": repository})
         }
+        "ChangedFiles" => {
+            let prs: Vec<data::DemoPr> = data::BRANCHES
+                .iter()
+                .flat_map(|b| data::pull_requests(b, now, phase, count))
+                .collect();
+            let alias = Regex::new(r"p(\d+): pullRequest\(number: (\d+)\)").expect("valid regex");
+            let mut repository = serde_json::Map::new();
+            for capture in alias.captures_iter(query) {
+                let number: u64 = capture[2].parse().unwrap_or(0);
+                let node = prs
+                    .iter()
+                    .find(|pr| pr.node["number"] == number)
+                    .map(|pr| {
+                        let files = data::changed_files(pr);
+                        json!({
+                            "number": number,
+                            "headRefOid": pr.node["headRefOid"],
+                            "files": {"totalCount": files.len(), "nodes": files.iter().map(|f| json!({"path": f})).collect::<Vec<_>>()},
+                        })
+                    })
+                    .unwrap_or(Value::Null);
+                repository.insert(format!("p{}", &capture[1]), node);
+            }
+            json!({"rateLimit": rate_limit(&state, 1), "repository": repository})
+        }
         "ReleaseTags" => {
             let alias = Regex::new(r"m(\d+)_(\d+): refs").expect("valid regex");
             let anchor = scenario.anchor();
@@ -625,7 +743,14 @@ async fn releases(
         .unwrap_or(1)
         .max(1);
     state.log(format!("github releases {owner}/{repo} page {page}"));
-    let all = data::releases_json(state.scenario().anchor());
+    state.stall(Source::Github).await;
+    let mut all = data::releases_json(state.scenario().anchor());
+    if state.fault(Source::Github) == Some(Fault::WrongShape) {
+        for item in all.as_array_mut().into_iter().flatten() {
+            item["published_at"] = json!("9999-12-31T23:59:59Z");
+            item["created_at"] = json!("9999-12-31T23:59:59Z");
+        }
+    }
     let items = all.as_array().cloned().unwrap_or_default();
     let body = Value::Array(
         items
