@@ -1,22 +1,25 @@
-//! The command line: `serve` (default), `once`, `demo` and `check-config`, and the process edge
-//! (logging, config errors to stderr with exit code 64, signals).
+//! The command line: `serve` (default), `once`, `demo` and `check-config`, and the process
+//! edge — logging, config errors on stderr, exit codes.
+//!
+//! Exit codes: 0 success; 1 a source failed (`once`) or the daemon stopped on an error; 64 a
+//! bad configuration or command line (BSD `EX_USAGE`); 69 the listen address cannot be bound
+//! (`EX_UNAVAILABLE`); 130 a second SIGTERM/SIGINT during shutdown.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tokio_util::sync::CancellationToken;
 
 use crate::{
+    app::App,
     config::{Config, ProcessEnv},
-    daemon::Daemon,
-    demo, server,
+    demo,
 };
 
 /// Exit code for a bad configuration or command line (BSD `EX_USAGE`).
 const EXIT_CONFIG: u8 = 64;
-/// How long in-flight work may take to finish after SIGTERM before the process exits anyway.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Exit code when the listen address cannot be bound (BSD `EX_UNAVAILABLE`).
+const EXIT_BIND: u8 = 69;
 
 /// Watches Kubernetes release branches: TestGrid health, cherry-pick PRs blocked by branch-wide
 /// presubmit failures, and the patch release window, exported as Prometheus metrics.
@@ -56,7 +59,14 @@ enum Command {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { EXIT_CONFIG } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -94,7 +104,7 @@ fn load_config(path: Option<&PathBuf>, listen: Option<SocketAddr>) -> Result<Con
                 return Err(ExitCode::from(EXIT_CONFIG));
             }
         },
-        None => Ok(Config::defaults(&ProcessEnv)),
+        None => Config::from_yaml("", "<default>", &ProcessEnv),
     };
     match result {
         Ok(mut config) => {
@@ -122,40 +132,49 @@ async fn run(cli: Cli) -> ExitCode {
         };
     }
     if let Command::Demo { skip } = command {
-        return match run_demo(cli.listen, skip).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("branchwatch demo: {error:#}");
-                ExitCode::FAILURE
-            }
-        };
+        return finish(run_demo(cli.listen, skip).await);
     }
     let config = match load_config(cli.config.as_ref(), cli.listen) {
         Ok(config) => config,
         Err(code) => return code,
     };
     match command {
-        Command::Once => run_once(config).await,
-        _ => match serve(config, |_| {}).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("branchwatch: {error:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Once => run_once(&config).await,
+        _ => finish(App::serve(&config, |_| {}).await),
     }
 }
 
-async fn run_once(config: Config) -> ExitCode {
-    let daemon = match Daemon::new(config, false) {
-        Ok(daemon) => daemon,
+/// The exit code of a daemon run: a bind failure is the operator's to fix (69), the rest 1.
+fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("branchwatch: {error:#}");
+            let bind = error
+                .chain()
+                .any(|cause| cause.to_string().starts_with("cannot listen on"));
+            ExitCode::from(if bind { EXIT_BIND } else { 1 })
+        }
+    }
+}
+
+async fn run_once(config: &Config) -> ExitCode {
+    let app = match App::new(config) {
+        Ok(app) => app,
         Err(error) => {
             eprintln!("branchwatch: {error:#}");
             return ExitCode::FAILURE;
         }
     };
-    let failures = daemon.once().await;
-    match daemon.shared.render_metrics() {
+    // SIGTERM during `once` stops it cleanly: nothing half-printed, exit code 143 like a shell.
+    let failures = tokio::select! {
+        failures = app.once() => failures,
+        _ = crate::shutdown::signal() => {
+            eprintln!("branchwatch: interrupted");
+            return ExitCode::from(143);
+        }
+    };
+    match app.render_metrics() {
         Ok(exposition) => print!("{exposition}"),
         Err(error) => {
             eprintln!("branchwatch: cannot render the metrics: {error}");
@@ -171,52 +190,6 @@ async fn run_once(config: Config) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Runs the daemon and the HTTP server until SIGTERM/SIGINT. `on_listening` sees the bound address.
-pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let address = listener.local_addr()?;
-    let daemon = Arc::new(Daemon::new(config, false)?);
-    tracing::info!(%address, "Serving /metrics, /api/v1/status, /livez, /readyz.");
-    on_listening(address);
-    run_until(daemon, listener, shutdown_signal()).await
-}
-
-/// Runs `daemon`'s poll loops and the HTTP server on `listener` until `shutdown` completes, then
-/// drains both for at most the shutdown grace period. Tests pass their own `shutdown`.
-pub async fn run_until(
-    daemon: Arc<Daemon>,
-    listener: tokio::net::TcpListener,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> anyhow::Result<()> {
-    let token = CancellationToken::new();
-    let pollers = tokio::spawn(Arc::clone(&daemon).run(token.clone()));
-    let app = server::router(Arc::clone(&daemon.shared));
-    let server_token = token.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { server_token.cancelled().await })
-            .await
-    });
-    shutdown.await;
-    tracing::info!("Shutting down.");
-    token.cancel();
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        let _ = pollers.await;
-        server.await
-    })
-    .await;
-    match drained {
-        Ok(Ok(result)) => result.context("HTTP server failed")?,
-        Ok(Err(error)) => return Err(error).context("HTTP server task failed"),
-        Err(_) => {
-            tracing::warn!(grace = ?SHUTDOWN_GRACE, "Shutdown did not complete in time; exiting anyway.")
-        }
-    }
-    Ok(())
-}
-
 async fn run_demo(listen: Option<SocketAddr>, skip: Duration) -> anyhow::Result<()> {
     let upstream = demo::ReplayUpstream::start(demo::Scenario::live().skip(skip))
         .await
@@ -224,7 +197,7 @@ async fn run_demo(listen: Option<SocketAddr>, skip: Duration) -> anyhow::Result<
     let mut config = demo::config(&upstream.url());
     config.listen = listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9850)));
     let replay = upstream.url();
-    serve(config, move |address| {
+    App::serve(&config, move |address| {
         let base = format!("http://{address}");
         println!("branchwatch demo is running against an offline replay of Kubernetes' release branches ({replay}).");
         println!("The scenario loops every 10 minutes: release-1.34 goes red after ~1 minute and recovers after ~6,");
@@ -237,31 +210,4 @@ async fn run_demo(listen: Option<SocketAddr>, skip: Duration) -> anyhow::Result<
         println!("Press Ctrl-C to stop.");
     })
     .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "Cannot listen for Ctrl-C.");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "Cannot listen for SIGTERM.");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
 }

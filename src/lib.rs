@@ -3,23 +3,40 @@
 //! clock — exported as Prometheus metrics and a JSON status API.
 //!
 //! # Layout
+//! Sources fetch and decode; `poll` owns the clock and the last good data; pure analysis turns
+//! that data and an explicit `now` into an immutable snapshot; metrics and the API only read
+//! snapshots. Imports run one way:
+//! `cli → app → {poll, server, metrics}`; `poll → {sources, analysis, k8s, snapshot}`;
+//! `analysis → {snapshot, k8s, source models}`; `server, metrics → snapshot`; `sources → k8s`;
+//! `k8s → ∅`.
+//!
+//! - [`cli`], [`app`], `shutdown`: the process edge and the wiring.
 //! - [`config`]: the YAML configuration, validated all at once.
-//! - [`sources`]: upstream clients (`testgrid`, `github`, `schedule`) that fetch and decode.
-//! - [`release`]: Kubernetes versions, `schedule.yaml` parsing, release timing (pure).
-//! - [`analysis`]: pure functions from source data plus `now` to a [`snapshot::Snapshot`].
-//! - [`metrics`], [`server`]: read snapshots; never call upstream.
-//! - [`daemon`]: poll loops, backoff, shared state, `once`.
+//! - `k8s`: Kubernetes vocabulary — versions, branches, cherry-pick naming, schedule, timing.
+//! - `sources`: TestGrid, GitHub and schedule clients (fetch and decode only).
+//! - [`poll`]: one loop per source, the state, one analysis and publish per finished poll.
+//! - `analysis`: (inputs, history, settings, now) → snapshot.
+//! - [`snapshot`]: the output model and its cell; [`metrics`], `server`: read it.
 //! - [`demo`]: the offline replay upstream used by `branchwatch demo` and the tests.
 
 #![warn(missing_docs)]
 
-pub mod analysis;
+pub mod app;
 pub mod cli;
+mod clock;
 pub mod config;
-pub mod daemon;
 pub mod demo;
+pub(crate) mod k8s;
 pub mod metrics;
-pub mod release;
-pub mod server;
+pub mod poll;
+mod server;
+mod shutdown;
 pub mod snapshot;
-pub mod sources;
+pub(crate) mod sources;
+
+mod analysis;
+#[cfg(test)]
+mod fixtures;
+
+pub use clock::{Clock, unix_now};
+pub use sources::{Outcome, Source, github::queries};

@@ -1,17 +1,24 @@
-//! The immutable snapshot that analysis produces and that `/metrics`, `/api/v1/status` and
-//! `branchwatch once` only ever read.
+//! The immutable snapshot that analysis produces and every output reads (`/metrics`,
+//! `/api/v1/status`, the page, the report), the vocabulary it is written in — typed once, each
+//! enum serialising itself — and the cell it is published through.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
-use serde::Serialize;
+use arc_swap::ArcSwap;
+use serde::{Serialize, Serializer, ser::SerializeMap};
 
-use crate::sources::{Source, testgrid::TabSummary};
+pub use crate::k8s::{
+    ci::{ContextState, TabStatus},
+    timing::WindowState,
+    version::PatchVersion,
+};
+pub use crate::sources::Source;
 
 /// A branch's overall health from its blocking dashboards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BranchStatus {
-    /// Every blocking tab passing (or acceptable).
+    /// Every blocking tab with results passing (or acceptable).
     Green,
     /// A blocking tab is flaky.
     Flaky,
@@ -19,7 +26,7 @@ pub enum BranchStatus {
     Stale,
     /// A blocking tab is failing or broken.
     Red,
-    /// No data (or tabs without a status).
+    /// No results, or a blocking dashboard TestGrid does not have.
     Unknown,
 }
 
@@ -55,75 +62,6 @@ pub enum DashboardKind {
     Informing,
 }
 
-/// Everything branchwatch knows, at one instant.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Snapshot {
-    /// Unix seconds when analysis ran.
-    pub generated_at: i64,
-    /// One entry per watched branch.
-    pub branches: Vec<BranchReport>,
-    /// Health of each source.
-    pub sources: Vec<SourceReport>,
-    /// GitHub rate limits as last reported.
-    pub github_rate_limits: Vec<RateLimitReport>,
-}
-
-/// One watched branch.
-#[derive(Clone, Debug, Serialize)]
-pub struct BranchReport {
-    /// `master`, `release-1.34`, or hotfix `release-1.34.2`.
-    pub name: String,
-    /// Overall status from the blocking dashboards.
-    pub status: BranchStatus,
-    /// Unix seconds since the branch has had this status (as observed by branchwatch).
-    pub status_since: i64,
-    /// Why: which tabs made it so.
-    pub status_reason: String,
-    /// The branch's HEAD commit on GitHub, when known.
-    pub head: Option<String>,
-    /// Dashboards read for the branch.
-    pub dashboards: Vec<DashboardReport>,
-    /// Open PRs against the branch (absent until GitHub has answered).
-    pub pull_requests: Vec<PullRequestReport>,
-    /// Open PRs per condition, including `open`; empty until GitHub has answered.
-    pub pull_request_counts: BTreeMap<String, u32>,
-    /// Presubmit contexts that have a final result on at least one open PR.
-    pub presubmits: Vec<PresubmitReport>,
-    /// Patch release timing (release branches only).
-    pub release: Option<ReleaseReport>,
-}
-
-/// One dashboard of a branch.
-#[derive(Clone, Debug, Serialize)]
-pub struct DashboardReport {
-    /// Dashboard name.
-    pub name: String,
-    /// Blocking or informing.
-    pub kind: DashboardKind,
-    /// Link to the dashboard.
-    pub url: String,
-    /// Its tabs (the last good data, even when the latest fetch failed).
-    pub tabs: Vec<TabReport>,
-    /// Why the latest fetch failed, if it did.
-    pub error: Option<String>,
-    /// TestGrid says the dashboard does not exist.
-    pub missing: bool,
-}
-
-/// One tab, with readiness at the branch HEAD.
-#[derive(Clone, Debug, Serialize)]
-pub struct TabReport {
-    /// TestGrid's summary.
-    #[serde(flatten)]
-    pub summary: TabSummary,
-    /// Link to the tab.
-    pub url: String,
-    /// Completed runs that tested the branch HEAD (blocking tabs, when HEAD and headers are known).
-    pub runs_at_head: Option<u32>,
-    /// Whether the newest completed run at HEAD was green.
-    pub head_green: Option<bool>,
-}
-
 /// A condition an open PR can meet (non-exclusive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -148,7 +86,7 @@ pub enum Condition {
     OnlyBlockedByBranch,
     /// Would merge now.
     Ready,
-    /// A dependency version bump.
+    /// A dependency version change.
     DependencyBump,
     /// A draft PR.
     Draft,
@@ -190,14 +128,149 @@ impl Condition {
     }
 }
 
+/// Everything branchwatch knows, at one instant.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Snapshot {
+    /// Unix seconds when analysis ran.
+    pub generated_at: i64,
+    /// One entry per watched branch.
+    pub branches: Vec<BranchReport>,
+    /// Health of each source.
+    pub sources: Vec<SourceReport>,
+    /// GitHub rate limits as last reported.
+    pub github_rate_limits: Vec<RateLimitReport>,
+}
+
+impl Snapshot {
+    /// The report of a source, if it has been polled.
+    pub fn source(&self, source: Source) -> Option<&SourceReport> {
+        self.sources.iter().find(|report| report.source == source)
+    }
+
+    /// The report of a branch.
+    pub fn branch(&self, name: &str) -> Option<&BranchReport> {
+        self.branches.iter().find(|branch| branch.name == name)
+    }
+}
+
+/// One watched branch.
+#[derive(Clone, Debug, Serialize)]
+pub struct BranchReport {
+    /// `master`, `release-1.34`, or hotfix `release-1.34.2`.
+    pub name: String,
+    /// Overall status from the blocking dashboards.
+    pub status: BranchStatus,
+    /// Unix seconds since the branch has had this status (as observed by branchwatch).
+    pub status_since: i64,
+    /// Why: which tabs made it so.
+    pub status_reason: String,
+    /// The branch's HEAD commit on GitHub, when known.
+    pub head: Option<String>,
+    /// Dashboards read for the branch.
+    pub dashboards: Vec<DashboardReport>,
+    /// Open PRs against the branch (empty until GitHub has answered).
+    pub pull_requests: Vec<PullRequestReport>,
+    /// Open PRs per condition, plus `open`; empty until GitHub has answered.
+    pub pull_request_counts: PrCounts,
+    /// Presubmit contexts that have a final result on at least one open PR.
+    pub presubmits: Vec<PresubmitReport>,
+    /// Patch release timing (release and hotfix branches).
+    pub release: Option<ReleaseReport>,
+}
+
+/// Open PRs per condition. Serialised as one map: `{"open": 9, "untriaged": 2, ...}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PrCounts {
+    /// Every open PR; None until GitHub has answered.
+    pub open: Option<u32>,
+    /// Per condition, every condition present (0 when none) once GitHub has answered.
+    pub by_condition: BTreeMap<Condition, u32>,
+}
+
+impl PrCounts {
+    /// The count of `condition` (0 when unknown).
+    pub fn get(&self, condition: Condition) -> u32 {
+        self.by_condition.get(&condition).copied().unwrap_or(0)
+    }
+}
+
+impl Serialize for PrCounts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(open) = self.open {
+            map.serialize_entry("open", &open)?;
+        }
+        for (condition, count) in &self.by_condition {
+            map.serialize_entry(condition.as_str(), count)?;
+        }
+        map.end()
+    }
+}
+
+/// One dashboard of a branch.
+#[derive(Clone, Debug, Serialize)]
+pub struct DashboardReport {
+    /// Dashboard name.
+    pub name: String,
+    /// Blocking or informing.
+    pub kind: DashboardKind,
+    /// Link to the dashboard.
+    pub url: String,
+    /// Its tabs (the last good data, even when the latest fetch failed).
+    pub tabs: Vec<TabReport>,
+    /// Why the latest fetch failed, if it did.
+    pub error: Option<String>,
+    /// TestGrid says the dashboard does not exist.
+    pub missing: bool,
+}
+
+/// One tab, with readiness at the branch HEAD.
+#[derive(Clone, Debug, Serialize)]
+pub struct TabReport {
+    /// The tab name exactly as TestGrid shows it.
+    pub name: String,
+    /// TestGrid's overall status.
+    pub status: TabStatus,
+    /// Start of the newest run, unix seconds.
+    pub last_run: Option<i64>,
+    /// When TestGrid last wrote the tab's data, unix seconds.
+    pub last_update: Option<i64>,
+    /// Commit (short SHA) of the newest all-green run.
+    pub latest_green: Option<String>,
+    /// Failing (alerting) test rows.
+    pub failing_tests: u32,
+    /// A few failing rows.
+    pub top_failures: Vec<FailingTestReport>,
+    /// TestGrid's status text.
+    pub message: String,
+    /// Link to the tab.
+    pub url: String,
+    /// Completed runs that tested the branch HEAD (blocking tabs, when HEAD and headers are
+    /// known).
+    pub runs_at_head: Option<u32>,
+    /// Whether the newest completed run at HEAD was green.
+    pub head_green: Option<bool>,
+}
+
+/// One failing row of a tab.
+#[derive(Clone, Debug, Serialize)]
+pub struct FailingTestReport {
+    /// Row name, e.g. `Overall` or a test name.
+    pub name: String,
+    /// Failures in the current streak.
+    pub fail_count: u32,
+    /// Unix seconds of the first failure in the streak.
+    pub first_failure: Option<i64>,
+}
+
 /// One open PR as the release manager needs to see it.
 #[derive(Clone, Debug, Serialize)]
 pub struct PullRequestReport {
     /// PR number.
     pub number: u64,
-    /// Title.
+    /// Title (upstream text: escape it wherever it is shown).
     pub title: String,
-    /// Link.
+    /// Link to the PR.
     pub url: String,
     /// Author login.
     pub author: Option<String>,
@@ -222,8 +295,8 @@ pub struct PullRequestReport {
 pub struct FailingContextReport {
     /// Context (job) name.
     pub context: String,
-    /// `failure` or `error` (or a check-run conclusion).
-    pub state: String,
+    /// `failure` or `error`.
+    pub state: ContextState,
     /// Prow's description without padding and BaseSHA.
     pub description: String,
     /// Link to the run.
@@ -239,7 +312,7 @@ pub struct ParentReport {
     pub number: u64,
     /// Whether it merged; None when unknown.
     pub merged: Option<bool>,
-    /// Link.
+    /// Link to the parent.
     pub url: String,
 }
 
@@ -263,15 +336,15 @@ pub struct PresubmitReport {
 /// A presubmit's periodic twin on TestGrid.
 #[derive(Clone, Debug, Serialize)]
 pub struct PeriodicTwin {
-    /// Dashboard.
+    /// Dashboard of the twin.
     pub dashboard: String,
-    /// Tab.
+    /// Tab of the twin.
     pub tab: String,
     /// Its TestGrid status.
-    pub status: String,
+    pub status: TabStatus,
     /// Whether the twin is failing too (so the branch itself is broken, not the presubmit).
     pub failing: bool,
-    /// Link.
+    /// Link to the tab.
     pub url: String,
 }
 
@@ -279,15 +352,15 @@ pub struct PeriodicTwin {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ReleaseReport {
     /// Latest patch release, e.g. `v1.34.3`.
-    pub last_release: Option<String>,
+    pub last_release: Option<PatchVersion>,
     /// Its publish time, unix seconds.
     pub last_release_at: Option<i64>,
     /// Whole days since then.
     pub days_since_last_release: Option<u64>,
-    /// `too_soon`, `in_window` or `overdue`.
-    pub window: Option<String>,
+    /// Days since the last release against the window.
+    pub window: Option<WindowState>,
     /// Next scheduled patch, e.g. `v1.34.4`.
-    pub next_target_version: Option<String>,
+    pub next_target_version: Option<PatchVersion>,
     /// Its target date, unix seconds.
     pub next_target_at: Option<i64>,
     /// Cherry-pick deadline for the next patch, unix seconds.
@@ -301,7 +374,7 @@ pub struct ReleaseReport {
     /// `eol.yaml` lists the minor: support ended, no alerts.
     pub retired: bool,
     /// The minor's final patch, once retired.
-    pub final_patch: Option<String>,
+    pub final_patch: Option<PatchVersion>,
     /// The planned end of life passed but the minor is not retired yet (its final patch may
     /// still be in preparation): still watched and alerted on.
     pub past_planned_end_of_life: bool,
@@ -322,6 +395,8 @@ pub struct SourceReport {
     pub last_poll_duration_seconds: Option<f64>,
     /// Why the latest poll failed (never contains secrets).
     pub last_error: Option<String>,
+    /// The kind of that failure (`timeout`, `rate_limited`, `decode_error`, `panic`, ...).
+    pub error_kind: Option<String>,
     /// Not polled again before this time, unix seconds (the upstream said to wait).
     pub retry_at: Option<i64>,
 }
@@ -337,14 +412,59 @@ pub struct RateLimitReport {
     pub reset_at: Option<i64>,
 }
 
-impl Snapshot {
-    /// The report of a source, if it has been polled.
-    pub fn source(&self, source: Source) -> Option<&SourceReport> {
-        self.sources.iter().find(|report| report.source == source)
+/// Where the current snapshot is published: one writer (the poller) swaps in a new snapshot,
+/// readers (a scrape, the API, the page) take it without ever waiting on a poll.
+#[derive(Default)]
+pub struct SnapshotCell(ArcSwap<Snapshot>);
+
+impl SnapshotCell {
+    /// The current snapshot (cheap: an `Arc` clone).
+    pub fn load(&self) -> Arc<Snapshot> {
+        self.0.load_full()
     }
 
-    /// The report of a branch.
-    pub fn branch(&self, name: &str) -> Option<&BranchReport> {
-        self.branches.iter().find(|branch| branch.name == name)
+    /// Publishes `snapshot`.
+    pub fn store(&self, snapshot: Arc<Snapshot>) {
+        self.0.store(snapshot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pr_counts_serialise_as_one_map_with_open() {
+        let mut counts = PrCounts {
+            open: Some(3),
+            ..PrCounts::default()
+        };
+        counts.by_condition.insert(Condition::Ready, 1);
+        counts.by_condition.insert(Condition::Untriaged, 0);
+        assert_eq!(
+            serde_json::to_value(&counts).unwrap(),
+            serde_json::json!({"open": 3, "untriaged": 0, "ready": 1})
+        );
+        assert_eq!(counts.get(Condition::Draft), 0);
+    }
+
+    #[test]
+    fn vocabulary_serialises_as_its_label() {
+        assert_eq!(
+            serde_json::to_value(Condition::OnlyBlockedByBranch).unwrap(),
+            "only_blocked_by_branch"
+        );
+        assert_eq!(serde_json::to_value(TabStatus::Failing).unwrap(), "FAILING");
+        assert_eq!(
+            serde_json::to_value(WindowState::InWindow).unwrap(),
+            "in_window"
+        );
+        assert_eq!(
+            serde_json::to_value(PatchVersion::new(1, 34, 3)).unwrap(),
+            "v1.34.3"
+        );
+        for condition in Condition::ALL {
+            assert_eq!(serde_json::to_value(condition).unwrap(), condition.as_str());
+        }
     }
 }

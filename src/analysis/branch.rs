@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use crate::{
+    k8s::ci::same_commit,
     snapshot::{BranchStatus, TabReport},
-    sources::testgrid::{ColumnHeader, TabStatus, TabSummary},
+    sources::testgrid::model::{ColumnHeader, TabStatus, TabSummary},
 };
 
 /// Applies DESIGN.md's rule to a branch's blocking tabs.
@@ -13,7 +14,7 @@ use crate::{
 /// `oldest_fetch` is when the least recently fetched blocking dashboard was last read
 /// successfully: if TestGrid has been unreachable for longer than `stale_after`, the data we
 /// still show is stale too.
-pub fn branch_status(
+pub(super) fn branch_status(
     blocking_tabs: &[&TabReport],
     oldest_fetch: Option<i64>,
     stale_after: Duration,
@@ -28,8 +29,8 @@ pub fn branch_status(
     let names_with = |statuses: &[TabStatus]| -> Vec<&str> {
         blocking_tabs
             .iter()
-            .filter(|tab| statuses.contains(&tab.summary.status))
-            .map(|tab| tab.summary.name.as_str())
+            .filter(|tab| statuses.contains(&tab.status))
+            .map(|tab| tab.name.as_str())
             .collect()
     };
     let describe = |what: &str, names: &[&str]| {
@@ -48,7 +49,11 @@ pub fn branch_status(
         )
     };
 
-    let failing = names_with(&[TabStatus::Failing, TabStatus::Broken]);
+    let failing: Vec<&str> = blocking_tabs
+        .iter()
+        .filter(|tab| tab.status.is_failing())
+        .map(|tab| tab.name.as_str())
+        .collect();
     if !failing.is_empty() {
         return (BranchStatus::Red, describe("failing", &failing));
     }
@@ -58,10 +63,7 @@ pub fn branch_status(
     }
     let stale_secs = i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX);
     let age = |at: i64| Duration::from_secs(now.saturating_sub(at).max(0).unsigned_abs());
-    let newest_update = blocking_tabs
-        .iter()
-        .filter_map(|tab| tab.summary.last_update)
-        .max();
+    let newest_update = blocking_tabs.iter().filter_map(|tab| tab.last_update).max();
     if let Some(newest) = newest_update {
         if now.saturating_sub(newest) > stale_secs {
             return (
@@ -90,7 +92,11 @@ pub fn branch_status(
     }
     // Tabs that never ran (UNKNOWN) or have too few runs (PENDING) say nothing either way:
     // they are named, and they do not hide the verdict of the tabs that have results.
-    let without_results = names_with(&[TabStatus::Unknown, TabStatus::Pending]);
+    let without_results: Vec<&str> = blocking_tabs
+        .iter()
+        .filter(|tab| tab.status.has_no_results())
+        .map(|tab| tab.name.as_str())
+        .collect();
     let with_results = blocking_tabs.len() - without_results.len();
     if with_results == 0 {
         return (
@@ -111,24 +117,11 @@ pub fn branch_status(
 
 /// Readiness of one blocking tab at the branch HEAD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Readiness {
+pub(super) struct Readiness {
     /// Completed runs that tested HEAD.
     pub runs_at_head: u32,
     /// Whether the newest completed run at HEAD was green.
     pub newest_green: bool,
-}
-
-/// Short and long SHAs name the same commit when one is a prefix of the other (at least 7
-/// characters, as git abbreviates).
-///
-/// Compared as bytes: an upstream string is never sliced at a byte index (a multi-byte
-/// character across the cut would panic), and anything that is not hex is not a commit.
-pub fn same_commit(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim().as_bytes(), b.trim().as_bytes());
-    let shorter = a.len().min(b.len());
-    shorter >= 7
-        && a.iter().chain(b).all(u8::is_ascii_hexdigit)
-        && a[..shorter].eq_ignore_ascii_case(&b[..shorter])
 }
 
 /// Counts the columns that tested `head`, from a tab's column headers (newest first).
@@ -137,7 +130,11 @@ pub fn same_commit(a: &str, b: &str) -> bool {
 /// headers carry no result, so "the newest run at HEAD is green" comes from the summary:
 /// TestGrid's newest all-green column (`latest_green`) tested HEAD, and the tab is not
 /// currently failing (a failing streak newer than that green run would make it FAILING).
-pub fn readiness_at_head(tab: &TabSummary, headers: &[ColumnHeader], head: &str) -> Readiness {
+pub(super) fn readiness_at_head(
+    tab: &TabSummary,
+    headers: &[ColumnHeader],
+    head: &str,
+) -> Readiness {
     let runs_at_head = headers
         .iter()
         .filter(|column| {
@@ -146,14 +143,13 @@ pub fn readiness_at_head(tab: &TabSummary, headers: &[ColumnHeader], head: &str)
                 .as_deref()
                 .is_some_and(|commit| same_commit(commit, head))
         })
-        .count() as u32;
+        .count();
+    let runs_at_head = u32::try_from(runs_at_head).unwrap_or(u32::MAX);
     let green_at_head = tab
         .latest_green
         .as_deref()
         .is_some_and(|green| same_commit(green, head));
-    let newest_green = runs_at_head > 0
-        && green_at_head
-        && !matches!(tab.status, TabStatus::Failing | TabStatus::Broken);
+    let newest_green = runs_at_head > 0 && green_at_head && !tab.status.is_failing();
     Readiness {
         runs_at_head,
         newest_green,
@@ -168,20 +164,25 @@ mod tests {
 
     fn tab(name: &str, status: TabStatus, last_update: i64) -> TabReport {
         TabReport {
-            summary: TabSummary {
-                name: name.to_string(),
-                status,
-                last_run: Some(last_update - 600),
-                last_update: Some(last_update),
-                latest_green: Some("3f9c2a71b".to_string()),
-                failing_tests: 0,
-                top_failures: vec![],
-                message: String::new(),
-            },
+            name: name.to_string(),
+            status,
+            last_run: Some(last_update - 600),
+            last_update: Some(last_update),
+            latest_green: Some("3f9c2a71b".to_string()),
+            failing_tests: 0,
+            top_failures: vec![],
+            message: String::new(),
             url: String::new(),
             runs_at_head: None,
             head_green: None,
         }
+    }
+
+    fn summary(name: &str, status: TabStatus) -> TabSummary {
+        crate::fixtures::tab(name)
+            .status(status)
+            .green("3f9c2a71b")
+            .build()
     }
 
     fn status_of(tabs: &[TabReport]) -> BranchStatus {
@@ -277,34 +278,11 @@ mod tests {
     }
 
     #[test]
-    fn short_and_long_shas_match() {
-        assert!(same_commit(
-            "3f9c2a71b",
-            "3f9c2a71b5d4c8e0f6a1b2c3d4e5f60718293a4"
-        ));
-        assert!(!same_commit(
-            "3f9c2a7",
-            "4f9c2a71b5d4c8e0f6a1b2c3d4e5f60718293a4"
-        ));
-        assert!(!same_commit("3f9", "3f9c2a71b5d4"), "too short to trust");
-        assert!(
-            same_commit(" 3F9C2A71B ", "3f9c2a71b5d4"),
-            "case and spaces"
-        );
-    }
-
-    #[test]
-    fn a_column_commit_with_a_multibyte_character_across_the_cut_does_not_panic() {
+    fn a_column_commit_with_a_multibyte_character_across_the_cut_is_not_a_run_at_head() {
         let head = "3f9c2a71b5d4c8e0f6a1b2c3d4e5f60718293a4";
         // HEAD is 39 bytes; 38 of them, then a 3-byte character across byte 39.
         let column = format!("{}\u{20ac}tail", &head[..38]);
-        assert!(!same_commit(&column, head));
-        assert!(!same_commit(head, &column));
-        assert!(!same_commit(
-            "\u{20ac}\u{20ac}\u{20ac}",
-            "\u{20ac}\u{20ac}\u{20ac}x"
-        ));
-        let tab = tab("kind-1.37", TabStatus::Passing, NOW).summary;
+        let tab = summary("kind-1.37", TabStatus::Passing);
         let headers = vec![ColumnHeader {
             build: "1".into(),
             started: Some(NOW),
@@ -338,7 +316,7 @@ mod tests {
                 commit: Some("8b1e0c4d2".into()),
             },
         ];
-        let passing = tab("kind-1.37", TabStatus::Passing, NOW).summary;
+        let passing = summary("kind-1.37", TabStatus::Passing);
         assert_eq!(
             readiness_at_head(&passing, &headers, head),
             Readiness {
@@ -346,7 +324,7 @@ mod tests {
                 newest_green: true
             }
         );
-        let failing = tab("kind-1.37", TabStatus::Failing, NOW).summary;
+        let failing = summary("kind-1.37", TabStatus::Failing);
         assert!(!readiness_at_head(&failing, &headers, head).newest_green);
         assert_eq!(
             readiness_at_head(&passing, &headers, "8b1e0c4d2aaaaaaa").runs_at_head,

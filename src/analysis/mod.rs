@@ -1,29 +1,33 @@
-//! Pure analysis: the latest data of every source plus an explicit `now` in, an immutable
-//! [`Snapshot`] out. No clock reads and no I/O happen here.
+//! Pure analysis: the last good data of every source, the branches' status history, the
+//! thresholds and an explicit `now` in; an immutable [`Snapshot`] and the next history out. No
+//! clock, no I/O, no configuration types.
 
-pub mod branch;
-pub mod pulls;
-pub mod release;
+mod branch;
+mod pulls;
+mod release;
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, time::Duration};
 
+pub use self::pulls::BranchWideRule;
 use crate::{
-    config::{BranchWideConfig, ReleaseWindowConfig},
-    release::{eol::EndOfLife, schedule::Schedule, timing::PublishedRelease},
+    k8s::{
+        eol::EndOfLife,
+        schedule::Schedule,
+        timing::{PublishedRelease, ReleaseWindow},
+    },
     snapshot::{
-        BranchReport, BranchStatus, DashboardKind, DashboardReport, RateLimitReport, Snapshot,
-        SourceReport, TabReport,
+        BranchReport, BranchStatus, DashboardKind, DashboardReport, FailingTestReport, Snapshot,
+        TabReport,
     },
     sources::{
-        Source,
-        github::GithubData,
-        testgrid::{ColumnHeader, DashboardSummary, tab_url},
+        github::model::{ParentPr, PullRequest},
+        testgrid::model::{ColumnHeader, DashboardSummary, dashboard_url, tab_url},
     },
 };
 
-/// The latest good data of one dashboard, and the latest error if its last fetch failed.
+/// The last good data of one dashboard, and the latest error if its last fetch failed.
 #[derive(Clone, Debug, Default)]
-pub struct DashboardObservation {
+pub struct DashboardData {
     /// Last successfully decoded summary.
     pub summary: Option<DashboardSummary>,
     /// When that summary was fetched, unix seconds.
@@ -34,181 +38,120 @@ pub struct DashboardObservation {
     pub missing: bool,
 }
 
-/// What a watched branch reads from TestGrid.
+/// A tab's recent columns, and the tab's newest run when they were read (an unchanged run
+/// means no new column: no need to read them again).
+#[derive(Clone, Debug, Default)]
+pub struct TabHeaders {
+    pub read_at_run: Option<i64>,
+    pub columns: Vec<ColumnHeader>,
+}
+
+/// A watched branch and the TestGrid dashboards it is judged by.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BranchDashboards {
-    /// Branch name.
-    pub branch: String,
-    /// Blocking dashboards.
+pub struct WatchedBranch {
+    pub name: String,
     pub blocking: Vec<String>,
-    /// Informing dashboards.
     pub informing: Vec<String>,
 }
 
-/// A source's poll history.
+/// Everything the sources have delivered so far: the last good data of each.
 #[derive(Clone, Debug, Default)]
-pub struct SourceHealth {
-    /// Whether the latest poll succeeded.
-    pub up: bool,
-    /// Unix seconds of the latest success.
-    pub last_success: Option<i64>,
-    /// Duration of the latest poll in seconds.
-    pub last_poll_duration: Option<f64>,
-    /// Why the latest poll failed.
-    pub last_error: Option<String>,
-    /// Not polled again before this time (unix seconds): the upstream's `Retry-After` or
-    /// rate-limit reset, capped at an hour.
-    pub retry_at: Option<i64>,
-}
-
-/// Everything the sources have delivered so far (the last good data of each).
-#[derive(Clone, Debug, Default)]
-pub struct Observations {
-    /// The watched branches and their dashboards.
-    pub branches: Vec<BranchDashboards>,
+pub struct Inputs {
+    /// The watched branches, in display order.
+    pub branches: Vec<WatchedBranch>,
     /// By dashboard name.
-    pub dashboards: BTreeMap<String, DashboardObservation>,
-    /// Column headers by (dashboard, tab).
-    pub headers: BTreeMap<(String, String), Vec<ColumnHeader>>,
-    /// The tab's newest run when its headers were read (unchanged run: no need to read again).
-    pub headers_run: BTreeMap<(String, String), Option<i64>>,
-    /// The last good GitHub poll.
-    pub github: Option<GithubData>,
+    pub dashboards: BTreeMap<String, DashboardData>,
+    /// Column headers of blocking tabs, by dashboard then tab.
+    pub headers: BTreeMap<String, BTreeMap<String, TabHeaders>>,
+    /// HEAD commit by branch name (master and every `release-*` branch).
+    pub heads: BTreeMap<String, String>,
+    /// Every `release-*` branch on GitHub (for `branches: auto`).
+    pub release_branches: Vec<String>,
+    /// Open PRs per branch; a branch is absent until GitHub answered for it.
+    pub pull_requests: BTreeMap<String, Vec<PullRequest>>,
+    /// Parent PRs of cherry-picks, by number.
+    pub parents: BTreeMap<u64, ParentPr>,
     /// Every published patch release known (all minors).
     pub releases: Vec<PublishedRelease>,
-    /// The last good schedule.
     pub schedule: Option<Schedule>,
-    /// The last good `eol.yaml`.
     pub eol: Option<EndOfLife>,
-    /// Source health.
-    pub sources: BTreeMap<Source, SourceHealth>,
-    /// GitHub rate limits by resource, as the last response of any kind reported them.
-    pub rate_limits: BTreeMap<String, crate::sources::github::RateLimit>,
 }
 
-/// Thresholds and links analysis needs from the configuration.
+/// Since when each branch has had its status: carried from one analysis to the next.
+pub type StatusHistory = BTreeMap<String, (BranchStatus, i64)>;
+
+/// The thresholds and links analysis needs.
 #[derive(Clone, Debug)]
-pub struct AnalysisSettings {
-    /// TestGrid human UI root, for links.
+pub struct Settings {
+    /// TestGrid's human UI root, for links.
     pub testgrid_url: String,
     /// Data older than this makes a branch stale.
-    pub stale_after: std::time::Duration,
-    /// Branch-wide presubmit failure thresholds.
-    pub branch_wide: BranchWideConfig,
-    /// The patch release window.
-    pub release_window: ReleaseWindowConfig,
+    pub stale_after: Duration,
+    pub branch_wide: BranchWideRule,
+    pub release_window: ReleaseWindow,
 }
 
-/// Turns observations into a snapshot. `previous` carries "status since" across polls.
+/// Analyses every watched branch at `now`. The snapshot's `sources` and `github_rate_limits`
+/// are the poller's to fill: they are about polling, not about the data.
 pub fn analyze(
-    observations: &Observations,
-    settings: &AnalysisSettings,
-    previous: Option<&Snapshot>,
+    inputs: &Inputs,
+    history: &StatusHistory,
+    settings: &Settings,
     now: i64,
-) -> Snapshot {
-    let branches = observations
+) -> (Snapshot, StatusHistory) {
+    let branches: Vec<BranchReport> = inputs
         .branches
         .iter()
-        .map(|branch| analyze_branch(branch, observations, settings, previous, now))
+        .map(|branch| analyze_branch(branch, inputs, history, settings, now))
         .collect();
-    let sources = source_reports(observations);
-    let github_rate_limits = observations
-        .rate_limits
+    let next_history = branches
         .iter()
-        .map(|(resource, limit)| RateLimitReport {
-            resource: resource.clone(),
-            remaining: limit.remaining,
-            reset_at: limit.reset_at,
-        })
+        .map(|b| (b.name.clone(), (b.status, b.status_since)))
         .collect();
-    Snapshot {
+    let snapshot = Snapshot {
         generated_at: now,
         branches,
-        sources,
-        github_rate_limits,
-    }
-}
-
-/// Source health as reported in the snapshot. Kept apart from [`analyze`] so that a snapshot
-/// can be refreshed with the sources' state even when analysing the data fails.
-pub fn source_reports(observations: &Observations) -> Vec<SourceReport> {
-    Source::ALL
-        .iter()
-        .filter_map(|source| {
-            observations.sources.get(source).map(|health| SourceReport {
-                source: *source,
-                up: health.up,
-                last_success: health.last_success,
-                last_poll_duration_seconds: health.last_poll_duration,
-                last_error: health.last_error.clone(),
-                retry_at: health.retry_at,
-            })
-        })
-        .collect()
+        ..Snapshot::default()
+    };
+    (snapshot, next_history)
 }
 
 fn analyze_branch(
-    branch: &BranchDashboards,
-    observations: &Observations,
-    settings: &AnalysisSettings,
-    previous: Option<&Snapshot>,
+    branch: &WatchedBranch,
+    inputs: &Inputs,
+    history: &StatusHistory,
+    settings: &Settings,
     now: i64,
 ) -> BranchReport {
-    let head = observations
-        .github
-        .as_ref()
-        .and_then(|github| github.heads.get(&branch.branch).cloned());
-    let dashboard_report = |name: &String, kind: DashboardKind| {
-        let observed = observations.dashboards.get(name);
-        let tabs = observed
-            .and_then(|o| o.summary.as_ref())
-            .map(|summary| {
-                summary
-                    .tabs
-                    .iter()
-                    .map(|tab| {
-                        let readiness = match (kind, &head) {
-                            (DashboardKind::Blocking, Some(head)) => observations
-                                .headers
-                                .get(&(name.clone(), tab.name.clone()))
-                                .map(|headers| branch::readiness_at_head(tab, headers, head)),
-                            _ => None,
-                        };
-                        TabReport {
-                            summary: tab.clone(),
-                            url: tab_url(&settings.testgrid_url, name, &tab.name),
-                            runs_at_head: readiness.map(|r| r.runs_at_head),
-                            head_green: readiness.map(|r| r.newest_green),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        DashboardReport {
-            name: name.clone(),
-            kind,
-            url: format!("{}/{}", settings.testgrid_url, name),
-            tabs,
-            error: observed.and_then(|o| o.error.clone()),
-            missing: observed.is_some_and(|o| o.missing),
-        }
-    };
+    let head = inputs.heads.get(&branch.name).cloned();
     let dashboards: Vec<DashboardReport> = branch
         .blocking
         .iter()
-        .map(|name| dashboard_report(name, DashboardKind::Blocking))
-        .chain(
-            branch
-                .informing
-                .iter()
-                .map(|name| dashboard_report(name, DashboardKind::Informing)),
-        )
+        .map(|name| {
+            dashboard_report(
+                name,
+                DashboardKind::Blocking,
+                inputs,
+                head.as_deref(),
+                settings,
+            )
+        })
+        .chain(branch.informing.iter().map(|name| {
+            dashboard_report(
+                name,
+                DashboardKind::Informing,
+                inputs,
+                head.as_deref(),
+                settings,
+            )
+        }))
         .collect();
 
+    // TestGrid unreachable for longer than `stale_after`: what is still shown is stale too.
     let oldest_fetch = branch
         .blocking
         .iter()
-        .map(|name| observations.dashboards.get(name).and_then(|o| o.fetched_at))
+        .map(|name| inputs.dashboards.get(name).and_then(|d| d.fetched_at))
         .collect::<Option<Vec<i64>>>()
         .and_then(|times| times.into_iter().min());
     let blocking_tabs: Vec<&TabReport> = dashboards
@@ -237,33 +180,29 @@ fn analyze_branch(
     } else {
         branch::branch_status(&blocking_tabs, oldest_fetch, settings.stale_after, now)
     };
-    let status_since = previous
-        .and_then(|snapshot| snapshot.branch(&branch.branch))
-        .filter(|report| report.status == status)
-        .map(|report| report.status_since)
+    let status_since = history
+        .get(&branch.name)
+        .filter(|(previous, _)| *previous == status)
+        .map(|(_, since)| *since)
         .unwrap_or(now);
 
-    let pulls = observations.github.as_ref().and_then(|github| {
-        github.pull_requests.get(&branch.branch).map(|prs| {
-            pulls::analyze_branch_pull_requests(
-                &branch.branch,
-                prs,
-                head.as_deref(),
-                github,
-                &dashboards,
-                &settings.branch_wide,
-                now,
-            )
-        })
+    let pulls = inputs.pull_requests.get(&branch.name).map(|prs| {
+        pulls::analyze_branch_pull_requests(
+            &branch.name,
+            prs,
+            head.as_deref(),
+            &inputs.parents,
+            &dashboards,
+            &settings.branch_wide,
+            now,
+        )
     });
     let (pull_requests, pull_request_counts, presubmits) = pulls
         .map(|p| (p.pull_requests, p.counts, p.presubmits))
         .unwrap_or_default();
 
-    let release = release::release_report(&branch.branch, observations, settings, now);
-
     BranchReport {
-        name: branch.branch.clone(),
+        name: branch.name.clone(),
         status,
         status_since,
         status_reason,
@@ -272,6 +211,63 @@ fn analyze_branch(
         pull_requests,
         pull_request_counts,
         presubmits,
-        release,
+        release: release::release_report(&branch.name, inputs, &settings.release_window, now),
+    }
+}
+
+fn dashboard_report(
+    name: &str,
+    kind: DashboardKind,
+    inputs: &Inputs,
+    head: Option<&str>,
+    settings: &Settings,
+) -> DashboardReport {
+    let data = inputs.dashboards.get(name);
+    let headers = inputs.headers.get(name);
+    let tabs = data
+        .and_then(|d| d.summary.as_ref())
+        .map(|summary| {
+            summary
+                .tabs
+                .iter()
+                .map(|tab| {
+                    let readiness = match (kind, head) {
+                        (DashboardKind::Blocking, Some(head)) => headers
+                            .and_then(|h| h.get(&tab.name))
+                            .map(|h| branch::readiness_at_head(tab, &h.columns, head)),
+                        _ => None,
+                    };
+                    TabReport {
+                        name: tab.name.clone(),
+                        status: tab.status,
+                        last_run: tab.last_run,
+                        last_update: tab.last_update,
+                        latest_green: tab.latest_green.clone(),
+                        failing_tests: tab.failing_tests,
+                        top_failures: tab
+                            .top_failures
+                            .iter()
+                            .map(|f| FailingTestReport {
+                                name: f.name.clone(),
+                                fail_count: f.fail_count,
+                                first_failure: f.first_failure,
+                            })
+                            .collect(),
+                        message: tab.message.clone(),
+                        url: tab_url(&settings.testgrid_url, name, &tab.name),
+                        runs_at_head: readiness.map(|r| r.runs_at_head),
+                        head_green: readiness.map(|r| r.newest_green),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    DashboardReport {
+        name: name.to_string(),
+        kind,
+        url: dashboard_url(&settings.testgrid_url, name),
+        tabs,
+        error: data.and_then(|d| d.error.clone()),
+        missing: data.is_some_and(|d| d.missing),
     }
 }

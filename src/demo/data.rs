@@ -4,16 +4,16 @@
 
 use serde_json::{Value, json};
 
-use crate::sources::testgrid::TabStatus;
+use crate::k8s::ci::TabStatus;
 
 /// The scenario loops over this many seconds.
 pub const LOOP_SECONDS: i64 = 600;
 /// release-1.34's `verify` tab fails during this phase window (seconds into the loop).
-pub const RED_WINDOW: (i64, i64) = (60, 360);
+pub(crate) const RED_WINDOW: (i64, i64) = (60, 360);
 /// `pull-kubernetes-verify` fails on most release-1.34 PRs during this window.
-pub const PRESUBMIT_WINDOW: (i64, i64) = (45, 360);
+pub(crate) const PRESUBMIT_WINDOW: (i64, i64) = (45, 360);
 /// A release-1.36 scale tab is stale during this window.
-pub const STALE_WINDOW: (i64, i64) = (180, 480);
+pub(crate) const STALE_WINDOW: (i64, i64) = (180, 480);
 
 /// The branches the demo repository has open for development.
 pub const BRANCHES: [&str; 5] = [
@@ -121,12 +121,13 @@ pub fn dashboards(branch: &str) -> [(String, bool); 2] {
 
 /// Finds the branch and kind of a dashboard by name (also accepts TestGrid-normalised names).
 pub fn dashboard_by_name(name: &str) -> Option<(&'static str, bool, String)> {
-    let normalized = crate::sources::testgrid::normalize(name);
+    let normalized = crate::sources::testgrid::model::normalize(name);
     BRANCHES.iter().find_map(|branch| {
         dashboards(branch)
             .into_iter()
             .find_map(|(dashboard, blocking)| {
-                (dashboard == name || crate::sources::testgrid::normalize(&dashboard) == normalized)
+                (dashboard == name
+                    || crate::sources::testgrid::model::normalize(&dashboard) == normalized)
                     .then_some((*branch, blocking, dashboard))
             })
     })

@@ -26,8 +26,8 @@ use regex::Regex;
 use serde_json::{Value, json};
 
 use crate::{
+    clock::unix_now,
     config::{BranchSelection, Config, TestgridApi},
-    daemon::unix_now,
     sources::Source,
 };
 
@@ -55,8 +55,9 @@ impl Scenario {
         }
     }
 
-    /// A frozen moment: `now`, `phase` seconds into the loop (for tests).
-    pub fn pinned(now: i64, phase: i64) -> Scenario {
+    /// A frozen moment: `now`, at `moment` of the loop (for tests and benchmarks).
+    pub fn pinned(now: i64, moment: Moment) -> Scenario {
+        let phase = moment.phase();
         Scenario {
             start: now - phase,
             pinned_now: Some(now),
@@ -77,6 +78,29 @@ impl Scenario {
     /// stable (and ETags valid) for the whole run.
     fn anchor(&self) -> i64 {
         self.start - self.start.rem_euclid(86400)
+    }
+}
+
+/// The moments of the loop that tests and benchmarks pin, by what they show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moment {
+    /// Every release branch green (master flaky, as it usually is), every presubmit passing.
+    Calm,
+    /// release-1.34's `verify-1.34` tab failing and `pull-kubernetes-verify` failing on most of
+    /// its cherry-picks.
+    BranchRed,
+    /// A scale tab of release-1.36 stale; release-1.34 green again.
+    TabStale,
+}
+
+impl Moment {
+    /// Seconds into the loop, inside the window the moment is about.
+    fn phase(self) -> i64 {
+        match self {
+            Moment::Calm => data::PRESUBMIT_WINDOW.0 / 2,
+            Moment::BranchRed => data::RED_WINDOW.0 + 60,
+            Moment::TabStale => data::RED_WINDOW.1 + 40,
+        }
     }
 }
 
@@ -381,7 +405,7 @@ async fn v1_summaries(
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             format!(
                 "dashboard {{\"{}\"}} not found\n",
-                crate::sources::testgrid::normalize(&dashboard)
+                crate::sources::testgrid::model::normalize(&dashboard)
             ),
         )
             .into_response()
@@ -410,10 +434,10 @@ async fn v1_headers(
         return (StatusCode::NOT_FOUND, "dashboard not found\n").into_response();
     };
     let tabs = data::tabs(branch, blocking, &name, scenario.now(), scenario.phase());
-    let wanted = crate::sources::testgrid::normalize(&tab);
+    let wanted = crate::sources::testgrid::model::normalize(&tab);
     match tabs
         .iter()
-        .find(|t| crate::sources::testgrid::normalize(&t.name) == wanted)
+        .find(|t| crate::sources::testgrid::model::normalize(&t.name) == wanted)
     {
         Some(found) => Json(data::headers(branch, found)).into_response(),
         None => (StatusCode::NOT_FOUND, "tab not found\n").into_response(),

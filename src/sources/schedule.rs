@@ -1,13 +1,14 @@
 //! The patch schedule and the end-of-life list: fetches kubernetes/website `schedule.yaml` and
 //! `eol.yaml` (with ETags, so an unchanged file costs nothing to re-read) and parses them with
-//! [`crate::release::schedule`] and [`crate::release::eol`].
+//! [`crate::k8s::schedule`] and [`crate::k8s::eol`].
 
-use std::sync::Mutex;
+use http::{HeaderMap, StatusCode};
 
-use http::{HeaderMap, HeaderValue, StatusCode};
-
-use super::{HttpClient, Outcome, RequestCounter, Source, TransportError, classify_status};
-use crate::release::{
+use super::{
+    Outcome, RequestCounter, Source,
+    http::{EtagCache, HttpClient, TransportError, retry_after_header},
+};
+use crate::k8s::{
     eol::{EndOfLife, parse_eol},
     schedule::{Schedule, ScheduleError, parse_schedule},
 };
@@ -65,17 +66,14 @@ impl ScheduleFetchError {
     }
 }
 
-/// A parsed document and the ETag it came with.
-type Cached<T> = Mutex<Option<(HeaderValue, T)>>;
-
 /// Reads both files over HTTP, remembering the last good copy of each and its ETag.
 pub struct ScheduleClient {
     http: HttpClient,
     url: String,
     eol_url: String,
     counter: RequestCounter,
-    schedule: Cached<Schedule>,
-    eol: Cached<EndOfLife>,
+    schedule: EtagCache<Schedule>,
+    eol: EtagCache<EndOfLife>,
 }
 
 impl ScheduleClient {
@@ -91,8 +89,8 @@ impl ScheduleClient {
             url: url.to_string(),
             eol_url: eol_url.to_string(),
             counter,
-            schedule: Mutex::new(None),
-            eol: Mutex::new(None),
+            schedule: EtagCache::new(1),
+            eol: EtagCache::new(1),
         }
     }
 
@@ -112,23 +110,17 @@ impl ScheduleClient {
         &self,
         file: &'static str,
         url: &str,
-        cache: &Cached<T>,
+        cache: &EtagCache<T>,
         parse: fn(&str) -> Result<T, ScheduleError>,
     ) -> Result<T, ScheduleFetchError> {
-        let cached = cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
         let mut headers = HeaderMap::new();
-        if let Some((etag, _)) = &cached {
-            headers.insert(http::header::IF_NONE_MATCH, etag.clone());
-        }
+        cache.condition(url, &mut headers);
         let response = self.http.get(url, headers).await.map_err(|source| {
             self.counter.record(Source::Schedule, source.outcome());
             ScheduleFetchError::Transport { file, source }
         })?;
         if response.status == StatusCode::NOT_MODIFIED {
-            if let Some((_, value)) = cached {
+            if let Some(value) = cache.not_modified(url) {
                 self.counter.record(Source::Schedule, Outcome::NotModified);
                 return Ok(value);
             }
@@ -136,27 +128,24 @@ impl ScheduleClient {
         if !response.status.is_success() {
             self.counter.record(
                 Source::Schedule,
-                classify_status(response.status, &response.headers),
+                Outcome::from_status(response.status, &response.headers),
             );
             return Err(ScheduleFetchError::Status {
                 file,
                 status: response.status.as_u16(),
                 excerpt: response.excerpt(),
-                retry_after: super::retry_after_header(&response.headers),
+                retry_after: retry_after_header(&response.headers),
             });
         }
+        // A UTF-8 BOM is no part of the YAML (some editors add one).
         let text = String::from_utf8_lossy(&response.body);
-        let value = parse(&text).map_err(|source| {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let value = parse(text).map_err(|source| {
             self.counter.record(Source::Schedule, Outcome::DecodeError);
             ScheduleFetchError::Parse { file, source }
         })?;
         self.counter.record(Source::Schedule, Outcome::Ok);
-        if let Some(etag) = response.headers.get(http::header::ETAG) {
-            *cache
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                Some((etag.clone(), value.clone()));
-        }
+        cache.store(url, &response.headers, value.clone());
         Ok(value)
     }
 }

@@ -4,6 +4,16 @@
 //! Costs follow GitHub's formula (sum of requests per connection at its `first`, divided by 100,
 //! rounded, minimum 1); the real cost is read from `rateLimit { cost }` on every response.
 
+/// Refs per page of [`BRANCH_HEADS`].
+pub const REFS_PER_PAGE: usize = 100;
+/// PRs per page of [`BRANCH_PULL_REQUESTS`] (its `first:`), and labels and status contexts
+/// read per PR: a page holding more is not GitHub's and is refused.
+pub const PULL_REQUESTS_PER_PAGE: usize = 50;
+/// See [`PULL_REQUESTS_PER_PAGE`].
+pub const LABELS_PER_PR: usize = 50;
+/// See [`PULL_REQUESTS_PER_PAGE`].
+pub const CONTEXTS_PER_PR: usize = 100;
+
 /// Branch HEADs: master plus every `release-*` branch (which also discovers hotfix branches).
 /// Cost: 1 point per page of 100 refs.
 pub const BRANCH_HEADS: &str = r#"query BranchHeads($owner: String!, $name: String!, $cursor: String) {

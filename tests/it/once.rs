@@ -1,42 +1,17 @@
-//! One full poll (`Daemon::once`, and the `branchwatch once` binary) against the replay upstream,
+//! One full poll (`App::once`, and the `branchwatch once` binary) against the replay upstream,
 //! healthy and broken: the right metrics, clear errors, the last good data kept, no panics.
 
-use std::{process::Command, time::Duration};
+use std::{process::Command, sync::Arc, time::Duration};
 
 use branchwatch::{
-    config::{BranchSelection, Config, TestgridApi},
-    daemon::Daemon,
-    demo::{Fault, ReplayUpstream, Scenario},
+    Outcome, Source,
+    app::App,
+    config::{BranchSelection, TestgridApi},
+    demo::{Fault, Moment, ReplayUpstream},
     snapshot::{BranchStatus, Condition, Snapshot},
-    sources::{Outcome, Source},
 };
 
-/// 2026-11-25T12:00:00Z: a fixed moment so every figure is reproducible.
-const NOW: i64 = 1_795_608_000;
-
-async fn replay(phase: i64) -> ReplayUpstream {
-    ReplayUpstream::start(Scenario::pinned(NOW, phase))
-        .await
-        .expect("replay upstream starts")
-}
-
-fn config_for(upstream: &ReplayUpstream, api: TestgridApi) -> Config {
-    let mut config = branchwatch::demo::config(&upstream.url());
-    config.testgrid.api = api;
-    config
-}
-
-/// A daemon whose clock is pinned to the replay's `NOW`.
-fn pinned_daemon(config: Config) -> Daemon {
-    Daemon::with_clock(config, true, std::sync::Arc::new(|| NOW)).unwrap()
-}
-
-fn metric_value(exposition: &str, series: &str) -> Option<f64> {
-    exposition.lines().find_map(|line| {
-        let (name, value) = line.rsplit_once(' ')?;
-        (name == series).then(|| value.parse().ok()).flatten()
-    })
-}
+use crate::support::{NOW, config_for, metric_value, pinned_app, replay};
 
 fn branch_status(snapshot: &Snapshot, branch: &str) -> BranchStatus {
     snapshot.branch(branch).expect("branch is watched").status
@@ -44,11 +19,11 @@ fn branch_status(snapshot: &Snapshot, branch: &str) -> BranchStatus {
 
 #[tokio::test]
 async fn a_healthy_cycle_reports_every_branch_with_all_sources_up() {
-    let upstream = replay(10).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
-    let failures = daemon.once().await;
+    let upstream = replay(Moment::Calm).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+    let failures = app.once().await;
     assert!(failures.is_empty(), "{failures:?}");
-    let snapshot = daemon.shared.snapshot();
+    let snapshot = app.snapshot();
     let names: Vec<&str> = snapshot.branches.iter().map(|b| b.name.as_str()).collect();
     assert_eq!(
         names,
@@ -65,7 +40,7 @@ async fn a_healthy_cycle_reports_every_branch_with_all_sources_up() {
         branch_status(&snapshot, "release-1.34"),
         BranchStatus::Green
     );
-    let exposition = daemon.shared.render_metrics().unwrap();
+    let exposition = app.render_metrics().unwrap();
     for source in ["testgrid", "github", "schedule"] {
         assert_eq!(
             metric_value(
@@ -94,11 +69,11 @@ async fn a_healthy_cycle_reports_every_branch_with_all_sources_up() {
 
 #[tokio::test]
 async fn the_red_phase_makes_release_1_34_red_and_its_approved_picks_only_blocked_by_branch() {
-    let upstream = replay(120).await;
+    let upstream = replay(Moment::BranchRed).await;
     for api in [TestgridApi::Legacy, TestgridApi::V1] {
-        let daemon = pinned_daemon(config_for(&upstream, api));
-        assert!(daemon.once().await.is_empty());
-        let snapshot = daemon.shared.snapshot();
+        let app = pinned_app(config_for(&upstream, api));
+        assert!(app.once().await.is_empty());
+        let snapshot = app.snapshot();
         let branch = snapshot.branch("release-1.34").unwrap();
         assert_eq!(
             branch.status,
@@ -119,7 +94,12 @@ async fn the_red_phase_makes_release_1_34_red_and_its_approved_picks_only_blocke
             .expect("verify-1.34 is the periodic twin");
         assert_eq!(twin.tab, "verify-1.34");
         assert!(twin.failing);
-        assert!(branch.pull_request_counts["only_blocked_by_branch"] >= 2);
+        assert!(
+            branch
+                .pull_request_counts
+                .get(Condition::OnlyBlockedByBranch)
+                >= 2
+        );
         let only_blocked: Vec<_> = branch
             .pull_requests
             .iter()
@@ -147,10 +127,10 @@ async fn the_red_phase_makes_release_1_34_red_and_its_approved_picks_only_blocke
 
 #[tokio::test]
 async fn the_stale_phase_makes_release_1_36_stale() {
-    let upstream = replay(400).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::Legacy));
-    assert!(daemon.once().await.is_empty());
-    let snapshot = daemon.shared.snapshot();
+    let upstream = replay(Moment::TabStale).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::Legacy));
+    assert!(app.once().await.is_empty());
+    let snapshot = app.snapshot();
     assert_eq!(
         branch_status(&snapshot, "release-1.36"),
         BranchStatus::Stale
@@ -163,10 +143,10 @@ async fn the_stale_phase_makes_release_1_36_stale() {
 
 #[tokio::test]
 async fn release_timing_comes_from_releases_and_the_schedule() {
-    let upstream = replay(10).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
-    assert!(daemon.once().await.is_empty());
-    let exposition = daemon.shared.render_metrics().unwrap();
+    let upstream = replay(Moment::Calm).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+    assert!(app.once().await.is_empty());
+    let exposition = app.render_metrics().unwrap();
     let value = |series: &str| metric_value(&exposition, series);
     let published = exposition
         .lines()
@@ -214,20 +194,15 @@ async fn release_timing_comes_from_releases_and_the_schedule() {
 
 #[tokio::test]
 async fn an_html_500_from_testgrid_marks_it_down_keeps_the_last_good_data_and_recovers() {
-    let upstream = replay(10).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::Legacy));
-    assert!(daemon.once().await.is_empty());
-    let tabs_before = daemon
-        .shared
-        .snapshot()
-        .branch("release-1.35")
-        .unwrap()
-        .dashboards[0]
+    let upstream = replay(Moment::Calm).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::Legacy));
+    assert!(app.once().await.is_empty());
+    let tabs_before = app.snapshot().branch("release-1.35").unwrap().dashboards[0]
         .tabs
         .len();
 
     upstream.set_fault(Source::Testgrid, Some(Fault::Html500));
-    let failures = daemon.once().await;
+    let failures = app.once().await;
     assert_eq!(failures.len(), 1);
     assert_eq!(failures[0].0, Source::Testgrid);
     assert!(
@@ -235,7 +210,7 @@ async fn an_html_500_from_testgrid_marks_it_down_keeps_the_last_good_data_and_re
         "{}",
         failures[0].1
     );
-    let snapshot = daemon.shared.snapshot();
+    let snapshot = app.snapshot();
     assert!(!snapshot.source(Source::Testgrid).unwrap().up);
     assert!(
         snapshot.source(Source::Github).unwrap().up,
@@ -248,7 +223,7 @@ async fn an_html_500_from_testgrid_marks_it_down_keeps_the_last_good_data_and_re
         tabs_before,
         "the last good tabs are still served"
     );
-    let exposition = daemon.shared.render_metrics().unwrap();
+    let exposition = app.render_metrics().unwrap();
     assert_eq!(
         metric_value(&exposition, "branchwatch_source_up{source=\"testgrid\"}"),
         Some(0.0)
@@ -263,27 +238,20 @@ async fn an_html_500_from_testgrid_marks_it_down_keeps_the_last_good_data_and_re
     );
 
     upstream.set_fault(Source::Testgrid, None);
-    assert!(daemon.once().await.is_empty());
-    assert!(
-        daemon
-            .shared
-            .snapshot()
-            .source(Source::Testgrid)
-            .unwrap()
-            .up
-    );
+    assert!(app.once().await.is_empty());
+    assert!(app.snapshot().source(Source::Testgrid).unwrap().up);
 }
 
 #[tokio::test]
 async fn truncated_and_not_found_testgrid_bodies_are_clear_errors() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     for (api, fault, expected) in [
         (TestgridApi::Legacy, Fault::Truncated, "truncated JSON"),
         (TestgridApi::V1, Fault::Truncated, "truncated JSON"),
     ] {
         upstream.set_fault(Source::Testgrid, Some(fault));
-        let daemon = pinned_daemon(config_for(&upstream, api));
-        let failures = daemon.once().await;
+        let app = pinned_app(config_for(&upstream, api));
+        let failures = app.once().await;
         let testgrid = failures
             .iter()
             .find(|(s, _)| *s == Source::Testgrid)
@@ -295,7 +263,7 @@ async fn truncated_and_not_found_testgrid_bodies_are_clear_errors() {
         );
         // Nothing decoded, so every branch is unknown rather than wrongly green.
         assert_eq!(
-            branch_status(&daemon.shared.snapshot(), "release-1.34"),
+            branch_status(&app.snapshot(), "release-1.34"),
             BranchStatus::Unknown
         );
     }
@@ -303,13 +271,13 @@ async fn truncated_and_not_found_testgrid_bodies_are_clear_errors() {
 
 #[tokio::test]
 async fn a_dashboard_testgrid_does_not_know_is_missing_not_an_outage() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     upstream.set_fault(Source::Testgrid, Some(Fault::DashboardNotFound));
     for api in [TestgridApi::Legacy, TestgridApi::V1] {
-        let daemon = pinned_daemon(config_for(&upstream, api));
-        let failures = daemon.once().await;
+        let app = pinned_app(config_for(&upstream, api));
+        let failures = app.once().await;
         assert!(failures.is_empty(), "{api:?}: {failures:?}");
-        let snapshot = daemon.shared.snapshot();
+        let snapshot = app.snapshot();
         assert!(snapshot.source(Source::Testgrid).unwrap().up);
         let branch = snapshot.branch("release-1.34").unwrap();
         assert_eq!(branch.status, BranchStatus::Unknown);
@@ -318,7 +286,7 @@ async fn a_dashboard_testgrid_does_not_know_is_missing_not_an_outage() {
             "{}",
             branch.status_reason
         );
-        let exposition = daemon.shared.render_metrics().unwrap();
+        let exposition = app.render_metrics().unwrap();
         assert_eq!(
             metric_value(
                 &exposition,
@@ -333,9 +301,9 @@ async fn a_dashboard_testgrid_does_not_know_is_missing_not_an_outage() {
     }
     // Found again: not missing any more, and the branch has its status back.
     upstream.set_fault(Source::Testgrid, None);
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
-    assert!(daemon.once().await.is_empty());
-    let exposition = daemon.shared.render_metrics().unwrap();
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+    assert!(app.once().await.is_empty());
+    let exposition = app.render_metrics().unwrap();
     assert_eq!(
         metric_value(
             &exposition,
@@ -347,7 +315,7 @@ async fn a_dashboard_testgrid_does_not_know_is_missing_not_an_outage() {
 
 #[tokio::test]
 async fn github_failures_each_give_a_specific_reason_and_testgrid_keeps_working() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     let cases = [
         (Fault::Unauthorized, "rejected the token (401"),
         (
@@ -366,8 +334,8 @@ async fn github_failures_each_give_a_specific_reason_and_testgrid_keeps_working(
     ];
     for (fault, expected) in cases {
         upstream.set_fault(Source::Github, Some(fault));
-        let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
-        let failures = daemon.once().await;
+        let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+        let failures = app.once().await;
         assert_eq!(failures.len(), 1, "{fault:?}: {failures:?}");
         assert_eq!(failures[0].0, Source::Github);
         assert!(
@@ -379,7 +347,7 @@ async fn github_failures_each_give_a_specific_reason_and_testgrid_keeps_working(
             !failures[0].1.contains("demo-token"),
             "the token never appears"
         );
-        let exposition = daemon.shared.render_metrics().unwrap();
+        let exposition = app.render_metrics().unwrap();
         assert_eq!(
             metric_value(&exposition, "branchwatch_source_up{source=\"github\"}"),
             Some(0.0)
@@ -395,15 +363,15 @@ async fn github_failures_each_give_a_specific_reason_and_testgrid_keeps_working(
 
 #[tokio::test]
 async fn a_rate_limit_is_waited_out_instead_of_retried() {
-    let upstream = replay(10).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    let upstream = replay(Moment::Calm).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
     upstream.set_fault(
         Source::Github,
         Some(Fault::RateLimited {
             reset_at: NOW + 1800,
         }),
     );
-    daemon.once().await;
+    app.once().await;
     let github_requests = |u: &ReplayUpstream| {
         u.requests()
             .iter()
@@ -413,34 +381,42 @@ async fn a_rate_limit_is_waited_out_instead_of_retried() {
     assert_eq!(github_requests(&upstream), 1, "one request, then stop");
     // Even with GitHub healthy again, nothing is sent before the reset time.
     upstream.set_fault(Source::Github, None);
-    let failures = daemon.once().await;
+    let failures = app.once().await;
     assert!(failures[0].1.contains("rate limit"), "{failures:?}");
     assert_eq!(github_requests(&upstream), 1, "no request before the reset");
 }
 
 #[tokio::test]
 async fn partial_graphql_data_is_used_and_the_error_counted() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     upstream.set_fault(Source::Github, Some(Fault::GraphqlPartial));
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
-    let failures = daemon.once().await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+    let failures = app.once().await;
     assert!(failures.is_empty(), "{failures:?}");
-    let snapshot = daemon.shared.snapshot();
+    let snapshot = app.snapshot();
     assert!(snapshot.source(Source::Github).unwrap().up);
-    let exposition = daemon.shared.render_metrics().unwrap();
+    let exposition = app.render_metrics().unwrap();
     assert!(metric_value(&exposition, "branchwatch_github_graphql_errors_total").unwrap() >= 1.0);
-    assert!(snapshot.branch("release-1.35").unwrap().pull_request_counts["open"] > 0);
+    assert!(
+        snapshot
+            .branch("release-1.35")
+            .unwrap()
+            .pull_request_counts
+            .open
+            .unwrap()
+            > 0
+    );
     upstream.set_fault(Source::Github, None);
 }
 
 #[tokio::test]
 async fn without_a_token_github_is_down_with_the_reason_and_nothing_is_sent() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     let mut config = config_for(&upstream, TestgridApi::V1);
     config.github.token = None;
     config.branches = BranchSelection::Explicit(vec!["master".into(), "release-1.35".into()]);
-    let daemon = pinned_daemon(config);
-    let failures = daemon.once().await;
+    let app = pinned_app(config);
+    let failures = app.once().await;
     assert_eq!(failures.len(), 1);
     assert!(
         failures[0].1.contains("no GitHub token"),
@@ -449,16 +425,16 @@ async fn without_a_token_github_is_down_with_the_reason_and_nothing_is_sent() {
     );
     assert!(upstream.requests().iter().all(|r| !r.starts_with("github")));
     assert_eq!(
-        branch_status(&daemon.shared.snapshot(), "release-1.35"),
+        branch_status(&app.snapshot(), "release-1.35"),
         BranchStatus::Green
     );
 }
 
 #[tokio::test]
 async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_releases_free() {
-    let upstream = replay(10).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
-    assert!(daemon.once().await.is_empty());
+    let upstream = replay(Moment::Calm).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+    assert!(app.once().await.is_empty());
     let ops = |u: &ReplayUpstream, prefix: &str| {
         u.requests()
             .iter()
@@ -483,23 +459,19 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
     );
 
     upstream.clear_requests();
-    assert!(daemon.once().await.is_empty());
+    assert!(app.once().await.is_empty());
     assert_eq!(
         ops(&upstream, "testgrid headers"),
         0,
         "no run changed: headers are not read again"
     );
-    let recorded = daemon.shared.metrics.requests.recorded();
-    let not_modified = recorded
-        .iter()
-        .filter(|(s, o)| *s == Source::Github && *o == Outcome::NotModified)
-        .count();
-    assert_eq!(not_modified, 1, "the unchanged release list is a free 304");
     assert_eq!(
-        recorded
-            .iter()
-            .filter(|(s, o)| *s == Source::Schedule && *o == Outcome::NotModified)
-            .count(),
+        app.requests(Source::Github, Outcome::NotModified),
+        1,
+        "the unchanged release list is a free 304"
+    );
+    assert_eq!(
+        app.requests(Source::Schedule, Outcome::NotModified),
         2,
         "schedule.yaml and eol.yaml unchanged"
     );
@@ -511,7 +483,7 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
 
 #[tokio::test]
 async fn the_binary_exits_non_zero_and_names_the_failed_source() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     upstream.set_fault(Source::Testgrid, Some(Fault::Html500));
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.yaml");
@@ -559,10 +531,10 @@ async fn the_binary_exits_non_zero_and_names_the_failed_source() {
 
 #[tokio::test]
 async fn the_demo_exposition_passes_promtool_check_metrics() {
-    let upstream = replay(120).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
-    assert!(daemon.once().await.is_empty());
-    let exposition = daemon.shared.render_metrics().unwrap();
+    let upstream = replay(Moment::BranchRed).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+    assert!(app.once().await.is_empty());
+    let exposition = app.render_metrics().unwrap();
     let output = tokio::task::spawn_blocking(move || {
         use std::io::Write;
         let mut child = Command::new("promtool")
@@ -591,15 +563,15 @@ async fn the_demo_exposition_passes_promtool_check_metrics() {
 
 #[tokio::test]
 async fn five_branches_with_thirty_prs_each_cost_thirteen_points_then_eight() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     upstream.set_pull_requests_per_branch(30);
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
-    assert!(daemon.once().await.is_empty());
-    let snapshot = daemon.shared.snapshot();
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+    assert!(app.once().await.is_empty());
+    let snapshot = app.snapshot();
     let open: u32 = snapshot
         .branches
         .iter()
-        .map(|b| b.pull_request_counts["open"])
+        .map(|b| b.pull_request_counts.open.unwrap())
         .sum();
     assert_eq!(open, 150);
     let graphql = |u: &ReplayUpstream, op: &str| {
@@ -626,7 +598,7 @@ async fn five_branches_with_thirty_prs_each_cost_thirteen_points_then_eight() {
     // Next cycle: merged parents come from the cache (the demo leaves 1 in 7 unmerged), and
     // no head moved, so no changed files are read.
     upstream.clear_requests();
-    assert!(daemon.once().await.is_empty());
+    assert!(app.once().await.is_empty());
     assert_eq!(graphql(&upstream, "ParentPullRequests"), 1);
     assert_eq!(graphql(&upstream, "ChangedFiles"), 0);
     assert_eq!(upstream.graphql_points(), 13 + 8);
@@ -634,13 +606,13 @@ async fn five_branches_with_thirty_prs_each_cost_thirteen_points_then_eight() {
 
 #[tokio::test]
 async fn releases_follow_link_pages_until_every_minor_is_found_and_pages_are_then_free() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     let mut config = config_for(&upstream, TestgridApi::V1);
     config.branches = BranchSelection::Explicit(vec!["release-1.33".into()]);
-    let daemon = pinned_daemon(config);
+    let app = pinned_app(config);
     // release-1.33 is retired: TestGrid no longer has its dashboards (missing, not a
     // failure), GitHub still has its releases.
-    let failures = daemon.once().await;
+    let failures = app.once().await;
     assert!(
         failures.iter().all(|(s, _)| *s == Source::Testgrid),
         "{failures:?}"
@@ -654,43 +626,28 @@ async fn releases_follow_link_pages_until_every_minor_is_found_and_pages_are_the
         pages >= 2,
         "v1.33's releases are past the first page ({pages} fetched)"
     );
-    let release = daemon
-        .shared
+    let release = app
         .snapshot()
         .branch("release-1.33")
         .unwrap()
         .release
         .clone()
         .unwrap();
-    assert_eq!(release.last_release.as_deref(), Some("v1.33.13"));
-    upstream.clear_requests();
-    assert!(
-        daemon
-            .once()
-            .await
-            .iter()
-            .all(|(s, _)| *s == Source::Testgrid)
+    assert_eq!(
+        release.last_release.map(|v| v.to_string()).as_deref(),
+        Some("v1.33.13")
     );
-    let not_modified = daemon
-        .shared
-        .metrics
-        .requests
-        .recorded()
-        .iter()
-        .filter(|(s, o)| *s == Source::Github && *o == Outcome::NotModified)
-        .count();
-    assert_eq!(not_modified, pages, "every unchanged page is a free 304");
+    upstream.clear_requests();
+    assert!(app.once().await.iter().all(|(s, _)| *s == Source::Testgrid));
+    assert_eq!(
+        app.requests(Source::Github, Outcome::NotModified),
+        pages as u64,
+        "every unchanged page is a free 304"
+    );
 }
 
-fn count(daemon: &Daemon, source: Source, outcome: Outcome) -> usize {
-    daemon
-        .shared
-        .metrics
-        .requests
-        .recorded()
-        .iter()
-        .filter(|(s, o)| *s == source && *o == outcome)
-        .count()
+fn count(app: &App, source: Source, outcome: Outcome) -> u64 {
+    app.requests(source, outcome)
 }
 
 fn github_requests(upstream: &ReplayUpstream) -> usize {
@@ -703,20 +660,20 @@ fn github_requests(upstream: &ReplayUpstream) -> usize {
 
 #[tokio::test]
 async fn a_rate_limit_said_in_a_200_graphql_answer_is_rate_limited_and_exports_zero_left() {
-    let upstream = replay(10).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    let upstream = replay(Moment::Calm).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
     upstream.set_fault(
         Source::Github,
         Some(Fault::GraphqlRateLimited {
             reset_at: NOW + 1800,
         }),
     );
-    let failures = daemon.once().await;
+    let failures = app.once().await;
     let github = failures.iter().find(|(s, _)| *s == Source::Github).unwrap();
     assert!(github.1.contains("rate limit"), "{}", github.1);
-    assert_eq!(count(&daemon, Source::Github, Outcome::RateLimited), 1);
-    assert_eq!(count(&daemon, Source::Github, Outcome::DecodeError), 0);
-    let exposition = daemon.shared.render_metrics().unwrap();
+    assert_eq!(count(&app, Source::Github, Outcome::RateLimited), 1);
+    assert_eq!(count(&app, Source::Github, Outcome::DecodeError), 0);
+    let exposition = app.render_metrics().unwrap();
     assert_eq!(
         metric_value(
             &exposition,
@@ -732,7 +689,7 @@ async fn a_rate_limit_said_in_a_200_graphql_answer_is_rate_limited_and_exports_z
         ),
         Some((NOW + 1800) as f64)
     );
-    let snapshot = daemon.shared.snapshot();
+    let snapshot = app.snapshot();
     assert_eq!(
         snapshot.source(Source::Github).unwrap().retry_at,
         Some(NOW + 1800)
@@ -740,22 +697,22 @@ async fn a_rate_limit_said_in_a_200_graphql_answer_is_rate_limited_and_exports_z
     // Nothing is sent before the reset, even once GitHub answers again.
     upstream.set_fault(Source::Github, None);
     let sent = github_requests(&upstream);
-    daemon.once().await;
+    app.once().await;
     assert_eq!(github_requests(&upstream), sent);
 }
 
 #[tokio::test]
 async fn a_403_rate_limit_exports_zero_left_although_the_poll_failed() {
-    let upstream = replay(10).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
+    let upstream = replay(Moment::Calm).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
     upstream.set_fault(
         Source::Github,
         Some(Fault::RateLimited {
             reset_at: NOW + 600,
         }),
     );
-    daemon.once().await;
-    let exposition = daemon.shared.render_metrics().unwrap();
+    app.once().await;
+    let exposition = app.render_metrics().unwrap();
     assert_eq!(
         metric_value(
             &exposition,
@@ -774,16 +731,12 @@ async fn a_403_rate_limit_exports_zero_left_although_the_poll_failed() {
 
 #[tokio::test]
 async fn a_reset_in_the_year_9999_silences_github_for_an_hour_not_forever() {
-    use std::sync::{
-        Arc,
-        atomic::{AtomicI64, Ordering},
-    };
-    let upstream = replay(10).await;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let upstream = replay(Moment::Calm).await;
     let clock = Arc::new(AtomicI64::new(NOW));
     let now = Arc::clone(&clock);
-    let daemon = Daemon::with_clock(
-        config_for(&upstream, TestgridApi::V1),
-        true,
+    let app = App::with_clock(
+        &config_for(&upstream, TestgridApi::V1),
         Arc::new(move || now.load(Ordering::SeqCst)),
     )
     .unwrap();
@@ -793,23 +746,18 @@ async fn a_reset_in_the_year_9999_silences_github_for_an_hour_not_forever() {
             reset_at: 253_402_300_799,
         }),
     );
-    daemon.once().await;
+    app.once().await;
     assert_eq!(
-        daemon
-            .shared
-            .snapshot()
-            .source(Source::Github)
-            .unwrap()
-            .retry_at,
+        app.snapshot().source(Source::Github).unwrap().retry_at,
         Some(NOW + 3600)
     );
     upstream.set_fault(Source::Github, None);
     let sent = github_requests(&upstream);
     clock.store(NOW + 3599, Ordering::SeqCst);
-    daemon.once().await;
+    app.once().await;
     assert_eq!(github_requests(&upstream), sent, "still waiting");
     clock.store(NOW + 3601, Ordering::SeqCst);
-    let failures = daemon.once().await;
+    let failures = app.once().await;
     assert!(failures.is_empty(), "{failures:?}");
     assert!(
         github_requests(&upstream) > sent,
@@ -819,48 +767,45 @@ async fn a_reset_in_the_year_9999_silences_github_for_an_hour_not_forever() {
 
 #[tokio::test]
 async fn a_503_with_retry_after_is_honoured_for_every_source() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     let mut config = config_for(&upstream, TestgridApi::V1);
     config.branches = BranchSelection::Explicit(vec!["release-1.35".into()]);
-    let daemon = pinned_daemon(config);
+    let app = pinned_app(config);
     for source in Source::ALL {
         upstream.set_fault(source, Some(Fault::Unavailable { retry_after: 120 }));
     }
-    let failures = daemon.once().await;
+    let failures = app.once().await;
     assert_eq!(failures.len(), 3, "{failures:?}");
-    let snapshot = daemon.shared.snapshot();
+    let snapshot = app.snapshot();
     for source in Source::ALL {
         let report = snapshot.source(source).unwrap();
         assert!(!report.up);
         assert_eq!(report.retry_at, Some(NOW + 120), "{source:?}");
-        assert!(
-            count(&daemon, source, Outcome::ServerError) >= 1,
-            "{source:?}"
-        );
+        assert!(count(&app, source, Outcome::ServerError) >= 1, "{source:?}");
     }
 }
 
 #[tokio::test]
 async fn an_answer_slower_than_the_request_timeout_is_a_timeout() {
-    let upstream = replay(10).await;
+    let upstream = replay(Moment::Calm).await;
     let mut config = config_for(&upstream, TestgridApi::V1);
     config.branches = BranchSelection::Explicit(vec!["release-1.35".into()]);
     config.request_timeout = Duration::from_secs(1);
-    let daemon = pinned_daemon(config);
+    let app = pinned_app(config);
     for source in Source::ALL {
         upstream.set_fault(source, Some(Fault::Stall { seconds: 3 }));
     }
-    let failures = daemon.once().await;
+    let failures = app.once().await;
     assert_eq!(failures.len(), 3, "{failures:?}");
     for source in Source::ALL {
-        assert!(count(&daemon, source, Outcome::Timeout) >= 1, "{source:?}");
+        assert!(count(&app, source, Outcome::Timeout) >= 1, "{source:?}");
         assert_eq!(
-            count(&daemon, source, Outcome::TransportError),
+            count(&app, source, Outcome::TransportError),
             0,
             "{source:?}"
         );
     }
-    let exposition = daemon.shared.render_metrics().unwrap();
+    let exposition = app.render_metrics().unwrap();
     assert!(
         metric_value(
             &exposition,
@@ -873,24 +818,30 @@ async fn an_answer_slower_than_the_request_timeout_is_a_timeout() {
 
 #[tokio::test]
 async fn well_formed_wrong_answers_are_decode_errors_and_the_last_good_data_stays() {
-    let upstream = replay(10).await;
-    let daemon = pinned_daemon(config_for(&upstream, TestgridApi::V1));
-    assert!(daemon.once().await.is_empty());
-    let before = daemon.shared.snapshot();
+    let upstream = replay(Moment::Calm).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+    assert!(app.once().await.is_empty());
+    let before = app.snapshot();
     for source in Source::ALL {
         upstream.set_fault(source, Some(Fault::WrongShape));
     }
-    let failures = daemon.once().await;
+    let failures = app.once().await;
     let failed: Vec<Source> = failures.iter().map(|(s, _)| *s).collect();
     assert_eq!(
         failed,
         [Source::Schedule, Source::Github, Source::Testgrid],
         "{failures:?}"
     );
-    for (_, message) in &failures {
-        assert!(message.contains("decode_error"), "{message}");
+    let after = app.snapshot();
+    for source in Source::ALL {
+        let report = after.source(source).unwrap();
+        assert_eq!(
+            report.error_kind.as_deref(),
+            Some("decode_error"),
+            "{source:?}: {:?}",
+            report.last_error
+        );
     }
-    let after = daemon.shared.snapshot();
     for name in ["release-1.35", "release-1.37"] {
         let (old, new) = (before.branch(name).unwrap(), after.branch(name).unwrap());
         assert_eq!(new.dashboards[0].tabs.len(), 22, "{name}: tabs kept");
@@ -907,7 +858,7 @@ async fn well_formed_wrong_answers_are_decode_errors_and_the_last_good_data_stay
         before.branches.len(),
         "no branch dropped"
     );
-    assert!(count(&daemon, Source::Testgrid, Outcome::DecodeError) >= 1);
-    assert!(count(&daemon, Source::Github, Outcome::DecodeError) >= 1);
-    assert!(count(&daemon, Source::Schedule, Outcome::DecodeError) >= 1);
+    assert!(count(&app, Source::Testgrid, Outcome::DecodeError) >= 1);
+    assert!(count(&app, Source::Github, Outcome::DecodeError) >= 1);
+    assert!(count(&app, Source::Schedule, Outcome::DecodeError) >= 1);
 }

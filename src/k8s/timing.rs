@@ -5,11 +5,10 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, NaiveTime};
-use serde::Deserialize;
+use chrono::{NaiveDate, NaiveTime};
 
-use super::eol::{EndOfLife, RetiredMinor};
-use super::schedule::{PlannedPatch, Schedule, ScheduleBranch};
+use super::eol::RetiredMinor;
+use super::schedule::{PlannedPatch, ScheduleBranch};
 use super::version::{Minor, PatchVersion};
 
 const SECS_PER_DAY: i64 = 86_400;
@@ -27,48 +26,9 @@ pub struct PublishedRelease {
     pub published_at: i64,
 }
 
-/// The fields of one item of `GET /repos/{o}/{r}/releases` that matter here.
-#[derive(Debug, Deserialize)]
-struct RawRelease {
-    tag_name: Option<String>,
-    draft: Option<bool>,
-    prerelease: Option<bool>,
-    published_at: Option<String>,
-    created_at: Option<String>,
-}
-
-fn rfc3339(text: Option<&str>) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text?.trim())
-        .ok()
-        .map(|t| t.timestamp())
-}
-
-/// Decodes one page of `GET /repos/{owner}/{repo}/releases`.
-///
-/// Only `tag_name`, `draft`, `prerelease`, `published_at` and `created_at` are read. Drafts,
-/// prereleases, tags that are not plain `vX.Y.Z` and items without a usable timestamp
-/// (`published_at` is null for drafts; `created_at` is the fallback) are skipped. The error
-/// is for a body that is not a JSON array of objects, or whose read fields have the wrong
-/// JSON type (e.g. an error object such as `{"message": "Bad credentials"}`).
-pub fn decode_releases_page(json: &[u8]) -> Result<Vec<PublishedRelease>, serde_json::Error> {
-    let raw: Vec<RawRelease> = serde_json::from_slice(json)?;
-    Ok(raw
-        .into_iter()
-        .filter(|r| r.draft != Some(true) && r.prerelease != Some(true))
-        .filter_map(|r| {
-            let version = PatchVersion::parse_tag(r.tag_name.as_deref()?)?;
-            let published_at =
-                rfc3339(r.published_at.as_deref()).or_else(|| rfc3339(r.created_at.as_deref()))?;
-            Some(PublishedRelease {
-                version,
-                published_at,
-            })
-        })
-        .collect())
-}
-
 /// Where the time since the last patch release falls against the release window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WindowState {
     /// Fewer whole days than the window's minimum.
     TooSoon,
@@ -392,23 +352,9 @@ pub fn release_timing(
     timing
 }
 
-/// The minors still supported: every minor the schedule lists that `eol.yaml` does not. The
-/// planned end of life alone does not end support (the final patch often ships after it, and
-/// schedule-builder moves a minor to `eol.yaml` once it does). Sorted, no duplicates.
-pub fn supported_minors(schedule: &Schedule, eol: Option<&EndOfLife>) -> Vec<Minor> {
-    let mut minors: Vec<Minor> = schedule
-        .branches
-        .iter()
-        .filter(|b| eol.is_none_or(|eol| eol.retired(b.minor).is_none()))
-        .map(|b| b.minor)
-        .collect();
-    minors.sort_unstable();
-    minors.dedup();
-    minors
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::branches::supported_minors;
     use super::super::schedule::parse_schedule;
     use super::super::version::BranchKind;
     use super::*;
@@ -712,81 +658,13 @@ mod tests {
 
     #[test]
     fn no_release_yet() {
-        let page = br#"[
-          {"tag_name": "v1.36.0-rc.1", "prerelease": true, "draft": false, "published_at": "2026-04-14T18:00:00Z"},
-          {"tag_name": "v1.35.4", "prerelease": false, "draft": false, "published_at": "2026-04-15T18:00:00Z"}
-        ]"#;
-        let releases = decode_releases_page(page).unwrap();
+        // v1.36.0-rc.1 is a prerelease: not a release at all.
+        let releases = [rel(35, 4, ts(2026, 4, 15, 18))];
         let t = timing_at(m(36), &releases, ts(2026, 4, 16, 0));
         assert_eq!(t.last_release, None);
         assert_eq!(t.days_since_last_release, None);
         assert_eq!(t.window, None);
         assert!(!t.freeze && !t.target_missed);
-    }
-
-    /// github-and-prow.md §6.3 verbatim, then rc/draft/odd items around it.
-    const RELEASES_PAGE: &str = r#"[
-{
-  "url": "https://api.github.com/repos/kubernetes/kubernetes/releases/190123999",
-  "tag_name": "v1.35.0-rc.1", "name": "v1.35.0-rc.1", "draft": false, "prerelease": true,
-  "created_at": "2025-12-10T09:00:00Z", "published_at": "2025-12-10T19:00:00Z", "author": null, "assets": []
-},
-{
-  "url": "https://api.github.com/repos/kubernetes/kubernetes/releases/190123456",
-  "html_url": "https://github.com/kubernetes/kubernetes/releases/tag/v1.31.4",
-  "assets_url": "https://api.github.com/repos/kubernetes/kubernetes/releases/190123456/assets",
-  "upload_url": "https://uploads.github.com/repos/kubernetes/kubernetes/releases/190123456/assets{?name,label}",
-  "tarball_url": "https://api.github.com/repos/kubernetes/kubernetes/tarball/v1.31.4",
-  "zipball_url": "https://api.github.com/repos/kubernetes/kubernetes/zipball/v1.31.4",
-  "id": 190123456, "node_id": "RE_kwDOAToIks4LVQ1A", "tag_name": "v1.31.4", "target_commitish": "release-1.31",
-  "name": "v1.31.4", "draft": false, "prerelease": false,
-  "created_at": "2024-12-10T09:36:57Z", "published_at": "2024-12-10T18:52:11Z", "author": null, "assets": [],
-  "body": "See [kubernetes-announce@](https://groups.google.com/forum/#!forum/kubernetes-announce). Additional binary downloads are linked in the [CHANGELOG](https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.31.md).\n\nSee the [CHANGELOG](https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.31.md) for more details."
-},
-{"tag_name": "v1.34.3", "draft": false, "prerelease": false, "created_at": "2025-12-09T10:00:00Z", "published_at": "2025-12-09T18:00:00Z"},
-{"tag_name": "v1.34.4", "draft": true, "prerelease": false, "created_at": "2026-01-09T10:00:00Z", "published_at": null},
-{"tag_name": "v1.35.0-rc.0", "draft": false, "prerelease": false, "created_at": "2025-12-03T10:00:00Z", "published_at": "2025-12-03T18:00:00Z"},
-{"tag_name": "v1.34.2+hotfix", "draft": false, "prerelease": false, "published_at": "2025-11-20T18:00:00Z"},
-{"tag_name": "v1.33.6", "draft": false, "prerelease": false, "created_at": "2025-11-11T10:00:00+00:00", "published_at": null},
-{"tag_name": "v1.33.5", "draft": false, "prerelease": false, "created_at": null, "published_at": "not a date"},
-{"tag_name": null, "draft": false, "prerelease": false, "published_at": "2025-11-11T18:00:00Z"},
-{"name": "no tag at all", "published_at": "2025-11-11T18:00:00Z", "extra": {"nested": [1, 2, 3]}}
-]"#;
-
-    #[test]
-    fn decode_page_skips_drafts_prereleases_and_odd_tags() {
-        let releases = decode_releases_page(RELEASES_PAGE.as_bytes()).unwrap();
-        assert_eq!(
-            releases,
-            [
-                PublishedRelease {
-                    version: v(31, 4),
-                    published_at: DateTime::parse_from_rfc3339("2024-12-10T18:52:11Z")
-                        .unwrap()
-                        .timestamp(),
-                },
-                rel(34, 3, ts(2025, 12, 9, 18)),
-                // published_at null: created_at is the fallback.
-                rel(33, 6, ts(2025, 11, 11, 10)),
-            ]
-        );
-        // The rc published after v1.34.3 does not count, for either minor.
-        let t = timing_at(m(34), &releases, ts(2025, 12, 11, 12));
-        assert_eq!(t.last_release, Some(rel(34, 3, ts(2025, 12, 9, 18))));
-        assert_eq!(t.days_since_last_release, Some(1));
-        assert_eq!(
-            timing_at(m(35), &releases, ts(2025, 12, 11, 12)).last_release,
-            None
-        );
-    }
-
-    #[test]
-    fn decode_page_errors() {
-        assert!(decode_releases_page(b"").is_err());
-        assert!(decode_releases_page(b"{\"message\": \"Bad credentials\"}").is_err());
-        assert!(decode_releases_page(b"[{\"tag_name\": 5}]").is_err());
-        assert!(decode_releases_page(b"[1, 2]").is_err());
-        assert_eq!(decode_releases_page(b"[]").unwrap(), []);
     }
 
     #[test]

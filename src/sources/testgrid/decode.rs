@@ -1,199 +1,29 @@
-//! TestGrid: fetches dashboard tab summaries (legacy `/summary` JSON or the `/api/v1` API) and
-//! column headers, and decodes both surfaces into one model, quirks included.
+//! Decoding TestGrid's two surfaces — the legacy frontend's `/<dashboard>/summary` and the API's
+//! `/api/v1/dashboards/<d>/tab-summaries` — and column headers into one model, quirks included.
 //!
 //! Quirks handled (see `shared/reference/testgrid-api.md`): `last_run_timestamp` in milliseconds
 //! before late 2021 (a value above 1e11 is taken as ms), empty or missing `overall_status`,
 //! unknown status strings (UNKNOWN, not an error), `latest_green: "no recent greens"`, epoch-zero
 //! timestamps meaning "never", tab names with spaces and commas, HTML error pages and
-//! `Dashboard X not found` bodies.
+//! `Dashboard X not found` bodies. A well-formed answer that cannot be a summary (no tab
+//! summaries, a tab without a name, more than [`MAX_TABS_PER_DASHBOARD`] tabs) is an error, so
+//! that it never replaces the last good data.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use http::HeaderMap;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{HttpClient, Outcome, RawResponse, RequestCounter, Source, TransportError};
-use crate::config::TestgridApi;
+use super::{
+    TestgridError,
+    model::{ColumnHeader, DashboardSummary, FailingTest, TOP_FAILURES, TabStatus, TabSummary},
+};
+use crate::sources::http::excerpt;
 
-/// A tab's overall status as TestGrid reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TabStatus {
-    /// All recent columns green.
-    Passing,
-    /// Some non-passing cells in recent columns.
-    Flaky,
-    /// A row has an active alert (consecutive failures).
-    Failing,
-    /// No new results for too long.
-    Stale,
-    /// Too many failing cells in a column.
-    Broken,
-    /// Too few completed runs yet.
-    Pending,
-    /// Flaky within the accepted threshold.
-    Acceptable,
-    /// Empty, missing or unrecognised status.
-    Unknown,
-}
-
-impl TabStatus {
-    /// Every status, in label order.
-    pub const ALL: [TabStatus; 8] = [
-        TabStatus::Passing,
-        TabStatus::Flaky,
-        TabStatus::Failing,
-        TabStatus::Stale,
-        TabStatus::Broken,
-        TabStatus::Pending,
-        TabStatus::Acceptable,
-        TabStatus::Unknown,
-    ];
-
-    /// Parses TestGrid's string; anything unrecognised (or empty) is `Unknown`.
-    pub fn parse(text: &str) -> TabStatus {
-        match text.trim().to_ascii_uppercase().as_str() {
-            "PASSING" | "PASS" => TabStatus::Passing,
-            "FLAKY" => TabStatus::Flaky,
-            "FAILING" | "FAIL" => TabStatus::Failing,
-            "STALE" => TabStatus::Stale,
-            "BROKEN" => TabStatus::Broken,
-            "PENDING" => TabStatus::Pending,
-            "ACCEPTABLE" => TabStatus::Acceptable,
-            _ => TabStatus::Unknown,
-        }
-    }
-
-    /// TestGrid's spelling, used as the `status` label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TabStatus::Passing => "PASSING",
-            TabStatus::Flaky => "FLAKY",
-            TabStatus::Failing => "FAILING",
-            TabStatus::Stale => "STALE",
-            TabStatus::Broken => "BROKEN",
-            TabStatus::Pending => "PENDING",
-            TabStatus::Acceptable => "ACCEPTABLE",
-            TabStatus::Unknown => "UNKNOWN",
-        }
-    }
-}
-
-/// One failing row of a tab.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FailingTest {
-    /// Row name, e.g. `Overall` or a test name.
-    pub name: String,
-    /// Failures in the current streak.
-    pub fail_count: u32,
-    /// Unix seconds of the first failure in the streak.
-    pub first_failure: Option<i64>,
-}
-
-/// One tab's summary, from either surface.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TabSummary {
-    /// The tab name exactly as TestGrid shows it (may contain spaces and commas).
-    pub name: String,
-    /// Overall status.
-    pub status: TabStatus,
-    /// Start of the newest run, unix seconds; None when nothing ran.
-    pub last_run: Option<i64>,
-    /// When TestGrid last wrote the tab's data, unix seconds.
-    pub last_update: Option<i64>,
-    /// Commit (short SHA) of the newest all-green run; None for "no recent greens".
-    pub latest_green: Option<String>,
-    /// Number of failing (alerting) test rows.
-    pub failing_tests: u32,
-    /// Up to a few failing rows, for the status API.
-    pub top_failures: Vec<FailingTest>,
-    /// TestGrid's human status text, e.g. "Tab stats: 8 of 10 (80.0%) recent columns passed ...".
-    pub message: String,
-}
-
-/// One dashboard's tabs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct DashboardSummary {
-    /// Dashboard name, e.g. `sig-release-1.34-blocking`.
-    pub name: String,
-    /// Tabs in display order (v1) or name order (legacy, whose JSON object is unordered).
-    pub tabs: Vec<TabSummary>,
-}
-
-/// One column (run) header of a tab: which commit it tested.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ColumnHeader {
-    /// Build ID.
-    pub build: String,
-    /// Run start, unix seconds.
-    pub started: Option<i64>,
-    /// Commit the run tested (short or long SHA); None while unknown (e.g. still running).
-    pub commit: Option<String>,
-}
-
-/// Everything that can go wrong reading TestGrid.
-#[derive(Debug, thiserror::Error)]
-pub enum TestgridError {
-    /// No usable response.
-    #[error("{dashboard}: {source}")]
-    Transport {
-        /// Dashboard being read.
-        dashboard: String,
-        /// What failed.
-        source: TransportError,
-    },
-    /// TestGrid does not know the dashboard.
-    #[error("{dashboard}: TestGrid says the dashboard does not exist ({excerpt})")]
-    DashboardNotFound {
-        /// Dashboard being read.
-        dashboard: String,
-        /// Body excerpt.
-        excerpt: String,
-    },
-    /// A non-2xx answer.
-    #[error("{dashboard}: HTTP {status} from TestGrid ({excerpt})")]
-    Status {
-        /// Dashboard being read.
-        dashboard: String,
-        /// HTTP status code.
-        status: u16,
-        /// Body excerpt.
-        excerpt: String,
-        /// The `Retry-After` header, if TestGrid (or a proxy) sent one.
-        retry_after: Option<String>,
-    },
-    /// A 2xx answer that is not the JSON we expect (an HTML page, a truncated body...).
-    #[error("{dashboard}: TestGrid answered with something that is not a tab summary: {reason}")]
-    Decode {
-        /// Dashboard being read.
-        dashboard: String,
-        /// Why decoding failed, with a body excerpt.
-        reason: String,
-    },
-}
-
-impl TestgridError {
-    /// A short, bounded kind for logs and the status API.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            TestgridError::Transport { source, .. } => source.outcome().as_str(),
-            TestgridError::DashboardNotFound { .. } => "not_found",
-            TestgridError::Status { status, .. } if *status >= 500 => "server_error",
-            TestgridError::Status { .. } => "client_error",
-            TestgridError::Decode { .. } => "decode_error",
-        }
-    }
-
-    /// The `Retry-After` the answer carried, to be honoured before the next poll.
-    pub fn retry_after(&self) -> Option<&str> {
-        match self {
-            TestgridError::Status { retry_after, .. } => retry_after.as_deref(),
-            _ => None,
-        }
-    }
-}
-
-// === decoding: legacy /summary ===
+/// More tabs than any real dashboard has (sig-release's have 20 to 70): past this, the answer
+/// is garbage or an attack, and would cost a header request per tab.
+pub const MAX_TABS_PER_DASHBOARD: usize = 500;
+/// Column headers kept per tab: readiness looks at recent runs only.
+pub const MAX_HEADERS_PER_TAB: usize = 100;
 
 #[derive(Deserialize)]
 struct LegacyTab {
@@ -266,13 +96,14 @@ pub fn decode_legacy(dashboard: &str, body: &[u8]) -> Result<DashboardSummary, T
     check_not_html(dashboard, body)?;
     let tabs: BTreeMap<String, LegacyTab> =
         serde_json::from_slice(body).map_err(|error| decode_error(dashboard, body, &error))?;
+    too_many_tabs(dashboard, tabs.len())?;
     // A well-formed answer that is not a summary (`{"foo": {}}`) is not "a tab named foo".
     if let Some((name, _)) = tabs.iter().find(|(_, tab)| !tab.looks_like_a_summary()) {
         return Err(TestgridError::Decode {
             dashboard: dashboard.to_string(),
             reason: format!(
                 "entry {:?} has none of the fields of a tab summary",
-                super::excerpt(name.as_bytes())
+                excerpt(name.as_bytes())
             ),
         });
     }
@@ -297,10 +128,10 @@ pub fn decode_legacy(dashboard: &str, body: &[u8]) -> Result<DashboardSummary, T
                 last_run: legacy_seconds(tab.last_run_timestamp),
                 last_update: legacy_seconds(tab.last_update_timestamp),
                 latest_green: latest_green(tab.latest_green),
-                failing_tests: tests.len() as u32,
+                failing_tests: u32::try_from(tests.len()).unwrap_or(u32::MAX),
                 top_failures: tests
                     .iter()
-                    .take(5)
+                    .take(TOP_FAILURES)
                     .map(|test| FailingTest {
                         name: test
                             .display_name
@@ -320,8 +151,6 @@ pub fn decode_legacy(dashboard: &str, body: &[u8]) -> Result<DashboardSummary, T
         tabs,
     })
 }
-
-// === decoding: /api/v1 ===
 
 #[derive(Deserialize)]
 struct V1Summaries {
@@ -375,9 +204,8 @@ struct V1FailureStats {
 }
 
 /// Unix seconds from an RFC 3339 protojson timestamp; the epoch itself means "never".
-pub fn rfc3339_seconds(value: Option<&str>) -> Option<i64> {
-    let parsed = chrono::DateTime::parse_from_rfc3339(value?.trim()).ok()?;
-    plausible_time(parsed.timestamp())
+fn rfc3339_seconds(value: Option<&str>) -> Option<i64> {
+    plausible_time(crate::sources::http::rfc3339(value)?)
 }
 
 /// Decodes a `/api/v1/dashboards/<d>/tab-summaries` body.
@@ -396,10 +224,11 @@ pub fn decode_v1(dashboard: &str, body: &[u8]) -> Result<DashboardSummary, Testg
             let keys: Vec<&str> = decoded.other.keys().take(3).map(String::as_str).collect();
             return Err(implausible(format!(
                 "no tab_summaries, only {}",
-                super::excerpt(keys.join(", ").as_bytes())
+                excerpt(keys.join(", ").as_bytes())
             )));
         }
     };
+    too_many_tabs(dashboard, summaries.len())?;
     if let Some(index) = summaries
         .iter()
         .position(|tab| tab.tab_name.trim().is_empty())
@@ -408,7 +237,7 @@ pub fn decode_v1(dashboard: &str, body: &[u8]) -> Result<DashboardSummary, Testg
             "tab_summaries[{index}] has no tab_name"
         )));
     }
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     let tabs = summaries
         .into_iter()
         // A repeated tab would be a duplicate series, which Prometheus rejects: keep the first.
@@ -420,6 +249,7 @@ pub fn decode_v1(dashboard: &str, body: &[u8]) -> Result<DashboardSummary, Testg
                 .map(|f| {
                     f.top_failing_tests
                         .iter()
+                        .take(TOP_FAILURES)
                         .map(|test| FailingTest {
                             name: test.display_name.clone(),
                             fail_count: test.fail_count.unwrap_or(0.0).max(0.0) as u32,
@@ -476,6 +306,7 @@ pub fn decode_headers(dashboard: &str, body: &[u8]) -> Result<Vec<ColumnHeader>,
     Ok(decoded
         .headers
         .into_iter()
+        .take(MAX_HEADERS_PER_TAB)
         .map(|header| ColumnHeader {
             build: header.build,
             started: rfc3339_seconds(header.started.as_deref()),
@@ -484,7 +315,8 @@ pub fn decode_headers(dashboard: &str, body: &[u8]) -> Result<Vec<ColumnHeader>,
                 .into_iter()
                 .next()
                 .map(|commit| commit.trim().to_string())
-                .filter(|commit| !commit.is_empty()),
+                // A commit is at most a 64-hex SHA-256; anything longer is not one.
+                .filter(|commit| !commit.is_empty() && commit.len() <= 64),
         })
         .collect())
 }
@@ -500,7 +332,7 @@ fn check_not_html(dashboard: &str, body: &[u8]) -> Result<(), TestgridError> {
     if says_not_found(body) {
         return Err(TestgridError::DashboardNotFound {
             dashboard: dashboard.to_string(),
-            excerpt: super::excerpt(body),
+            excerpt: excerpt(body),
         });
     }
     Err(TestgridError::Decode {
@@ -508,14 +340,14 @@ fn check_not_html(dashboard: &str, body: &[u8]) -> Result<(), TestgridError> {
         reason: if trimmed.is_empty() {
             "empty body".to_string()
         } else {
-            format!("not JSON: {}", super::excerpt(body))
+            format!("not JSON: {}", excerpt(body))
         },
     })
 }
 
 /// TestGrid's own "no such dashboard" answers: legacy `Dashboard X not found` (as text, any
 /// status) and the API's `dashboard {"x"} not found` (text/plain 404). Never an HTML page.
-fn says_not_found(body: &[u8]) -> bool {
+pub(super) fn says_not_found(body: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
     let text = head.trim_start();
     !text.starts_with('<') && text.starts_with("dashboard") && text.contains("not found")
@@ -533,124 +365,16 @@ fn decode_error(dashboard: &str, body: &[u8], error: &serde_json::Error) -> Test
     }
 }
 
-/// Removes every character outside `[a-zA-Z0-9]` and lowercases: TestGrid's own name
-/// normalisation, which avoids URL-encoding trouble with spaces and commas in tab names.
-pub fn normalize(name: &str) -> String {
-    name.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
-/// The human URL of a tab on testgrid.k8s.io.
-pub fn tab_url(base: &str, dashboard: &str, tab: &str) -> String {
-    format!("{base}/{dashboard}#{}", tab.replace(' ', "%20"))
-}
-
-// === client ===
-
-/// Reads TestGrid over HTTP.
-#[derive(Clone)]
-pub struct TestgridClient {
-    http: HttpClient,
-    url: String,
-    api_url: String,
-    api: TestgridApi,
-    counter: RequestCounter,
-}
-
-impl TestgridClient {
-    /// A client for the configured surface.
-    pub fn new(
-        http: HttpClient,
-        url: &str,
-        api_url: &str,
-        api: TestgridApi,
-        counter: RequestCounter,
-    ) -> TestgridClient {
-        TestgridClient {
-            http,
-            url: url.trim_end_matches('/').to_string(),
-            api_url: api_url.trim_end_matches('/').to_string(),
-            api,
-            counter,
-        }
-    }
-
-    async fn get(&self, dashboard: &str, url: &str) -> Result<RawResponse, TestgridError> {
-        let response = self
-            .http
-            .get(url, HeaderMap::new())
-            .await
-            .map_err(|source| {
-                self.counter.record(Source::Testgrid, source.outcome());
-                TestgridError::Transport {
-                    dashboard: dashboard.to_string(),
-                    source,
-                }
-            })?;
-        if !response.status.is_success() {
-            let outcome = super::classify_status(response.status, &response.headers);
-            self.counter.record(Source::Testgrid, outcome);
-            // Only a 404 that says so is "no such dashboard": a 500 page mentioning "file not
-            // found", or a proxy's HTML 404, is an outage.
-            if response.status == http::StatusCode::NOT_FOUND && says_not_found(&response.body) {
-                return Err(TestgridError::DashboardNotFound {
-                    dashboard: dashboard.to_string(),
-                    excerpt: response.excerpt(),
-                });
-            }
-            return Err(TestgridError::Status {
-                dashboard: dashboard.to_string(),
-                status: response.status.as_u16(),
-                excerpt: response.excerpt(),
-                retry_after: super::retry_after_header(&response.headers),
-            });
-        }
-        Ok(response)
-    }
-
-    fn count_decode<T>(&self, result: Result<T, TestgridError>) -> Result<T, TestgridError> {
-        let outcome = match &result {
-            Ok(_) => Outcome::Ok,
-            Err(TestgridError::DashboardNotFound { .. }) => Outcome::ClientError,
-            Err(_) => Outcome::DecodeError,
-        };
-        self.counter.record(Source::Testgrid, outcome);
-        result
-    }
-
-    /// Fetches one dashboard's tab summaries.
-    pub async fn dashboard(&self, dashboard: &str) -> Result<DashboardSummary, TestgridError> {
-        let url = match self.api {
-            TestgridApi::Legacy => format!("{}/{}/summary", self.url, dashboard),
-            TestgridApi::V1 => format!(
-                "{}/api/v1/dashboards/{}/tab-summaries",
-                self.api_url, dashboard
+fn too_many_tabs(dashboard: &str, tabs: usize) -> Result<(), TestgridError> {
+    if tabs > MAX_TABS_PER_DASHBOARD {
+        return Err(TestgridError::Decode {
+            dashboard: dashboard.to_string(),
+            reason: format!(
+                "{tabs} tabs, more than the {MAX_TABS_PER_DASHBOARD} any real dashboard has"
             ),
-        };
-        let response = self.get(dashboard, &url).await?;
-        self.count_decode(match self.api {
-            TestgridApi::Legacy => decode_legacy(dashboard, &response.body),
-            TestgridApi::V1 => decode_v1(dashboard, &response.body),
-        })
+        });
     }
-
-    /// Fetches a tab's column headers (always from the v1 API).
-    pub async fn headers(
-        &self,
-        dashboard: &str,
-        tab: &str,
-    ) -> Result<Vec<ColumnHeader>, TestgridError> {
-        let url = format!(
-            "{}/api/v1/dashboards/{}/tabs/{}/headers",
-            self.api_url,
-            normalize(dashboard),
-            normalize(tab)
-        );
-        let response = self.get(dashboard, &url).await?;
-        self.count_decode(decode_headers(dashboard, &response.body))
-    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -658,9 +382,9 @@ mod tests {
     use super::*;
 
     const LEGACY_137: &str =
-        include_str!("../../tests/fixtures/testgrid/legacy-sig-release-1.37-blocking.json");
+        include_str!("../../../tests/fixtures/testgrid/legacy-sig-release-1.37-blocking.json");
     const V1_137: &str =
-        include_str!("../../tests/fixtures/testgrid/v1-sig-release-1.37-blocking.json");
+        include_str!("../../../tests/fixtures/testgrid/v1-sig-release-1.37-blocking.json");
 
     #[test]
     fn legacy_summary_decodes_every_status_and_quirk() {
@@ -756,14 +480,59 @@ mod tests {
     }
 
     #[test]
-    fn normalize_matches_testgrid() {
-        assert_eq!(
-            normalize("sig-network-kind, loadbalancer"),
-            "signetworkkindloadbalancer"
-        );
-        assert_eq!(
-            normalize("sig-release-1.37-blocking"),
-            "sigrelease137blocking"
-        );
+    fn a_well_formed_answer_that_is_not_a_summary_is_a_decode_error() {
+        for (body, reason) in [
+            (&br#"{"foo":"bar"}"#[..], "no tab_summaries"),
+            (
+                br#"{"tab_summaries":[{"overall_status":"PASSING"}]}"#,
+                "no tab_name",
+            ),
+        ] {
+            let error = decode_v1("d", body).unwrap_err();
+            assert_eq!(error.kind(), "decode_error");
+            assert!(error.to_string().contains(reason), "{error}");
+        }
+        // A real empty dashboard: protojson omits the empty list.
+        assert!(decode_v1("d", b"{}").unwrap().tabs.is_empty());
+        let error = decode_legacy("d", br#"{"foo":{}}"#).unwrap_err();
+        assert!(error.to_string().contains("none of the fields"), "{error}");
+        assert!(decode_legacy("d", br#"{"foo":"bar"}"#).is_err());
+    }
+
+    #[test]
+    fn more_tabs_than_any_dashboard_has_is_refused_before_a_header_request_is_spent() {
+        let tabs: Vec<String> = (0..=MAX_TABS_PER_DASHBOARD)
+            .map(|i| format!(r#"{{"tab_name":"t{i}","overall_status":"PASSING"}}"#))
+            .collect();
+        let body = format!(r#"{{"tab_summaries":[{}]}}"#, tabs.join(","));
+        let error = decode_v1("d", body.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains("more than the 500"), "{error}");
+        let body = format!(r#"{{"tab_summaries":[{}]}}"#, tabs[..10].join(","));
+        assert_eq!(decode_v1("d", body.as_bytes()).unwrap().tabs.len(), 10);
+    }
+
+    #[test]
+    fn repeated_tabs_are_kept_once_and_absurd_timestamps_are_dropped() {
+        let body = br#"{"tab_summaries":[
+            {"tab_name":"kind","overall_status":"PASSING","last_run_timestamp":"9999-12-31T23:59:59Z"},
+            {"tab_name":"kind","overall_status":"FAILING"}]}"#;
+        let summary = decode_v1("d", body).unwrap();
+        assert_eq!(summary.tabs.len(), 1);
+        assert_eq!(summary.tabs[0].status, TabStatus::Passing);
+        assert_eq!(summary.tabs[0].last_run, None, "year 9999 is no time");
+    }
+
+    #[test]
+    fn only_testgrid_s_own_answer_says_not_found() {
+        assert!(says_not_found(
+            b"Dashboard sig-release-1.99-blocking not found"
+        ));
+        assert!(says_not_found(
+            b"dashboard {\"sigrelease199blocking\"} not found\n"
+        ));
+        assert!(!says_not_found(
+            b"<html><title>404 Not Found</title></html>"
+        ));
+        assert!(!says_not_found(b"Internal error: file not found"));
     }
 }

@@ -10,8 +10,11 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::schedule::{AnyText, LenientList, ReleaseText, Schedule, ScheduleError, parse_date};
 use super::version::{Minor, PatchVersion};
+use super::{
+    lenient::{AnyText, LenientList, ReleaseText},
+    schedule::{Schedule, ScheduleError, parse_date},
+};
 
 /// The parsed end-of-life file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,7 +44,7 @@ impl EndOfLife {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct RawFile {
-    branches: Option<LenientList<RawRetired>>,
+    branches: LenientList<RawRetired>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,7 +61,7 @@ struct RawRetired {
 pub fn parse_eol(yaml: &str) -> Result<EndOfLife, ScheduleError> {
     let raw: RawFile = serde_yaml_ng::from_str(yaml)?;
     let implausible = |message: String| Err(ScheduleError::Implausible(message));
-    let Some(LenientList(entries)) = raw.branches else {
+    let Some(entries) = raw.branches.0 else {
         return implausible("eol.yaml has no `branches` list".to_string());
     };
     if entries.is_empty() {
@@ -66,6 +69,9 @@ pub fn parse_eol(yaml: &str) -> Result<EndOfLife, ScheduleError> {
     }
     let mut branches: Vec<RetiredMinor> = Vec::with_capacity(entries.len());
     for (index, entry) in entries.into_iter().enumerate() {
+        let Some(entry) = entry else {
+            return implausible(format!("eol.yaml branches[{index}] is not a mapping"));
+        };
         let Some(minor) = entry.release.0.as_deref().and_then(Minor::parse) else {
             return implausible(format!("eol.yaml branches[{index}] has no `release: X.Y`"));
         };

@@ -1,28 +1,21 @@
 //! The patch release schedule, kubernetes/website `data/releases/schedule.yaml`: a lenient parser into typed branches, planned patches and upcoming release dates.
 //!
-//! The file is hand-edited as well as generated, so the parser is deliberately forgiving:
-//! every field is read as text whatever YAML type it has, dates may be quoted or not,
-//! `""`/`N/A`/unparseable dates become `None` for that field only, unknown keys and entries
-//! of the wrong shape are skipped. Only a document that is not YAML, or has no `schedules`
-//! list, is an error.
-//!
-//! **Why `release: 1.30` stays `1.30`.** A plain scalar `1.30` is a float to YAML, and going
-//! through `serde_yaml_ng::Value` (or `deserialize_any`) turns it into `1.3`. The `release`
-//! fields are therefore deserialized with `deserialize_str`, for which serde_yaml_ng hands the
-//! visitor the scalar's source text without resolving its type (checked by the tests for
-//! `1.30`, `1.20` and `1.10`). The other fields use `deserialize_any`, which is lossless for
-//! dates and free text and lets a field that holds a list or mapping degrade to `None`
-//! instead of failing the file. The one shape that `deserialize_str` cannot skip is a `release`
-//! holding a list or mapping; for that case the file is re-read through `Value`, where a
-//! `release` that YAML typed as a number is dropped rather than misread.
+//! The file is hand-edited as well as generated, so fields are read forgivingly (see
+//! [`super::lenient`]: `release: 1.30` stays `1.30`, dates quoted or not, `""`/`N/A`/garbage
+//! dates become `None` for that field only, unknown keys skipped). The file as a whole must be
+//! plausible, though: a `schedules` list of mappings that each name a minor once. The one shape
+//! the text-preserving pass cannot skip is a `release` holding a list or mapping; for that the
+//! file is re-read through `Value`, where a `release` YAML typed as a number is dropped rather
+//! than misread.
 
 use chrono::NaiveDate;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, de::value::MapAccessDeserializer};
+use serde::Deserialize;
 use serde_yaml_ng::Value;
-use std::fmt;
 
-use super::version::{Minor, PatchVersion};
+use super::{
+    lenient::{AnyText, Lenient, LenientList, ReleaseText},
+    version::{Minor, PatchVersion},
+};
 
 /// The parsed patch release schedule.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -96,10 +89,10 @@ pub enum ScheduleError {
 pub fn parse_schedule(yaml: &str) -> Result<Schedule, ScheduleError> {
     let (branches, upcoming) = match serde_yaml_ng::from_str::<RawFile>(yaml) {
         Ok(raw) => {
-            let Some(Schedules::List(branches)) = raw.schedules else {
+            let Some(branches) = raw.schedules.0 else {
                 return Err(ScheduleError::NoSchedules);
             };
-            (branches, raw.upcoming_releases.0)
+            (branches, raw.upcoming_releases.items())
         }
         // Not YAML at all, a non-mapping document, or a `release` holding a list/mapping:
         // re-read through `Value` to tell these apart.
@@ -170,7 +163,12 @@ impl RawBranch {
             maintenance_mode_start: parse_date(self.maintenance_mode_start.0.as_deref()),
             end_of_life: parse_date(self.end_of_life.0.as_deref()),
             next: self.next.0.map(RawPatch::build),
-            previous: self.previous.0.into_iter().map(RawPatch::build).collect(),
+            previous: self
+                .previous
+                .items()
+                .into_iter()
+                .map(RawPatch::build)
+                .collect(),
         })
     }
 }
@@ -178,7 +176,7 @@ impl RawBranch {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct RawFile {
-    schedules: Option<Schedules>,
+    schedules: LenientList<RawBranch>,
     upcoming_releases: LenientList<RawPatch>,
 }
 
@@ -208,266 +206,6 @@ fn build(
     })
 }
 
-/// The value of `schedules:`: a list (non-mapping elements kept as `None`, so that the file
-/// can be judged), or something else (an error for the file).
-#[derive(Debug)]
-enum Schedules {
-    List(Vec<Option<RawBranch>>),
-    NotAList,
-}
-
-impl<'de> Deserialize<'de> for Schedules {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Schedules;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of schedules")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Schedules, A::Error> {
-                let mut out = Vec::new();
-                while let Some(item) = seq.next_element::<Lenient<RawBranch>>()? {
-                    out.push(item.0);
-                }
-                Ok(Schedules::List(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Schedules, A::Error> {
-                drain_map(map).map(|()| Schedules::NotAList)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Schedules, E> {
-                Ok(Schedules::NotAList)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Schedules, E> {
-                Ok(Schedules::NotAList)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Schedules, E> {
-                Ok(Schedules::NotAList)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Schedules, E> {
-                Ok(Schedules::NotAList)
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Schedules, E> {
-                Ok(Schedules::NotAList)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Schedules, E> {
-                Ok(Schedules::NotAList)
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
-}
-
-fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-/// Collects the mapping elements of a list; other elements are skipped.
-fn collect_lenient<'de, T, A>(mut seq: A) -> Result<Vec<T>, A::Error>
-where
-    T: Deserialize<'de>,
-    A: SeqAccess<'de>,
-{
-    let mut out = Vec::new();
-    while let Some(item) = seq.next_element::<Lenient<T>>()? {
-        out.extend(item.0);
-    }
-    Ok(out)
-}
-
-/// A mapping deserialized as `T`; any other YAML shape becomes `None`.
-#[derive(Debug)]
-pub(super) struct Lenient<T>(pub(super) Option<T>);
-
-impl<T> Default for Lenient<T> {
-    fn default() -> Self {
-        Self(None)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Lenient<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a mapping")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Lenient<T>, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(|t| Lenient(Some(t)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Lenient<T>, A::Error> {
-                drain_seq(seq).map(|()| Lenient(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Lenient<T>, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Lenient<T>, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Lenient<T>, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Lenient<T>, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Lenient<T>, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Lenient<T>, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Lenient<T>, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Lenient<T>, D2::Error> {
-                d.deserialize_any(self)
-            }
-        }
-        deserializer.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-/// A list of mappings deserialized as `T`; non-mapping elements are skipped and a
-/// non-list value is an empty list.
-#[derive(Debug)]
-pub(super) struct LenientList<T>(pub(super) Vec<T>);
-
-impl<T> Default for LenientList<T> {
-    fn default() -> Self {
-        Self(Vec::new())
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for LenientList<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = LenientList<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<LenientList<T>, A::Error> {
-                collect_lenient(seq).map(LenientList)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LenientList<T>, A::Error> {
-                drain_map(map).map(|()| LenientList(Vec::new()))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<LenientList<T>, E> {
-                Ok(LenientList(Vec::new()))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<LenientList<T>, E> {
-                Ok(LenientList(Vec::new()))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<LenientList<T>, E> {
-                Ok(LenientList(Vec::new()))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<LenientList<T>, E> {
-                Ok(LenientList(Vec::new()))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<LenientList<T>, E> {
-                Ok(LenientList(Vec::new()))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<LenientList<T>, E> {
-                Ok(LenientList(Vec::new()))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<LenientList<T>, E> {
-                Ok(LenientList(Vec::new()))
-            }
-            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<LenientList<T>, D2::Error> {
-                d.deserialize_any(self)
-            }
-        }
-        deserializer.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-/// Any scalar as text (`deserialize_any`, fine for dates and notes, lossy for `1.30`);
-/// null is `None`, and a list or mapping is skipped as `None`.
-#[derive(Debug, Default)]
-pub(super) struct AnyText(pub(super) Option<String>);
-
-/// Visitor turning any scalar into its text; lists and mappings become `None`.
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Option<String>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a scalar")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(v.to_owned()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(v))
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        drain_seq(seq).map(|()| None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| None)
-    }
-}
-
-impl<'de> Deserialize<'de> for AnyText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TextVisitor).map(AnyText)
-    }
-}
-
-/// A `release` value as its source text: `deserialize_str` makes serde_yaml_ng pass the
-/// scalar's text unresolved, so `1.30` stays `"1.30"`. Null is `None`.
-#[derive(Debug, Default)]
-pub(super) struct ReleaseText(pub(super) Option<String>);
-
-impl<'de> Deserialize<'de> for ReleaseText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Opt;
-        impl<'de> Visitor<'de> for Opt {
-            type Value = Option<String>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a scalar")
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_str(TextVisitor)
-            }
-        }
-        deserializer.deserialize_option(Opt).map(ReleaseText)
-    }
-}
-
 /// Fallback reader through `serde_yaml_ng::Value`, used when the text-preserving pass
 /// failed: tells "not YAML" from "no `schedules` list", and otherwise degrades gracefully.
 fn parse_via_value(yaml: &str) -> Result<(Vec<Option<RawBranch>>, Vec<RawPatch>), ScheduleError> {
@@ -485,7 +223,12 @@ fn parse_via_value(yaml: &str) -> Result<(Vec<Option<RawBranch>>, Vec<RawPatch>)
                 maintenance_mode_start: AnyText(value_text(e.get("maintenanceModeStartDate"))),
                 end_of_life: AnyText(value_text(e.get("endOfLifeDate"))),
                 next: Lenient(e.get("next").filter(|n| n.is_mapping()).map(value_patch)),
-                previous: LenientList(value_patches(e.get("previousPatches"))),
+                previous: LenientList(Some(
+                    value_patches(e.get("previousPatches"))
+                        .into_iter()
+                        .map(Some)
+                        .collect(),
+                )),
             })
         })
         .collect();

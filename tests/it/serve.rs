@@ -1,14 +1,16 @@
 //! The running daemon: poll loops keep the last good data while a source fails and recover on
 //! their own; the HTTP endpoints serve the current snapshot and never leak the token.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use branchwatch::{
-    daemon::Daemon,
+    Source,
+    app::App,
     demo::{Fault, ReplayUpstream, Scenario},
-    sources::Source,
 };
 use tokio_util::sync::CancellationToken;
+
+use crate::support::get;
 
 /// Polls `check` every 100 ms until it holds, failing after `limit`.
 async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
@@ -22,44 +24,21 @@ async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool
     }
 }
 
-async fn get(address: std::net::SocketAddr, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_keeps_the_last_good_data_while_testgrid_fails_and_recovers_on_its_own() {
     let upstream = ReplayUpstream::start(Scenario::live()).await.unwrap();
     let mut config = branchwatch::demo::config(&upstream.url());
     config.poll_interval = Duration::from_secs(1);
     config.request_timeout = Duration::from_secs(1);
-    let daemon = Arc::new(Daemon::new(config, false).unwrap());
+    let app = App::new(&config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let token = CancellationToken::new();
     let shutdown = token.clone();
-    let running = tokio::spawn(branchwatch::cli::run_until(
-        Arc::clone(&daemon),
-        listener,
-        async move { shutdown.cancelled().await },
-    ));
+    let snapshots = app.snapshots();
+    let running = tokio::spawn(app.run_until(listener, async move { shutdown.cancelled().await }));
 
-    let shared = Arc::clone(&daemon.shared);
-    let up = move |source: Source| shared.snapshot().source(source).is_some_and(|s| s.up);
+    let up = move |source: Source| snapshots.load().source(source).is_some_and(|s| s.up);
     eventually(Duration::from_secs(20), "every source up", || {
         Source::ALL.iter().all(|s| up(*s))
     })
@@ -140,7 +119,7 @@ async fn the_binary_shuts_down_gracefully_on_sigterm() {
     std::fs::write(
         &config,
         format!(
-            "listen: 127.0.0.1:{port}\npoll_interval: 2s\nrequest_timeout: 1s\ntestgrid:\n  url: {base}/testgrid\nschedule:\n  url: {base}/schedule.yaml\ngithub:\n  api_url: {base}/github\nbranches: [master, release-1.36]\n"
+            "listen: 127.0.0.1:{port}\npoll_interval: 10s\nrequest_timeout: 1s\ntestgrid:\n  url: {base}/testgrid\nschedule:\n  url: {base}/schedule.yaml\ngithub:\n  api_url: {base}/github\nbranches: [master, release-1.36]\n"
         ),
     )
     .unwrap();

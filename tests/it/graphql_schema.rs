@@ -1,10 +1,9 @@
 //! Every GraphQL document branchwatch sends is valid against GitHub's public schema, and costs
 //! what the README says by GitHub's formula.
 
-#[path = "support/graphql_cost.rs"]
-mod graphql_cost;
+use branchwatch::queries;
 
-use branchwatch::sources::github::queries;
+use crate::support::graphql_cost;
 
 #[test]
 fn branch_heads_query_is_valid_and_costs_one_point() {

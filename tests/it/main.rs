@@ -1,0 +1,15 @@
+//! The integration tests, one binary (each test binary links the whole crate: one is faster to
+//! build on two cores): the CLI, one poll against the replay upstream healthy and broken, the
+//! running daemon, GitHub's schema, the alert rules, dashboards and deploy manifests, and a real
+//! Prometheus end to end.
+
+mod cli;
+mod dashboards;
+mod deploy;
+mod e2e_prometheus;
+mod graphql_schema;
+mod once;
+mod repo;
+mod rules;
+mod serve;
+mod support;

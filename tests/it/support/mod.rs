@@ -1,0 +1,64 @@
+//! What the integration tests share: a pinned clock, the replay upstream at a named moment, the
+//! app on it, metric lookups and a plain HTTP GET.
+
+pub mod graphql_cost;
+
+use std::sync::Arc;
+
+use branchwatch::{
+    app::App,
+    config::{Config, TestgridApi},
+    demo::{Moment, ReplayUpstream, Scenario},
+};
+
+/// 2026-11-25T12:00:00Z: a fixed moment so every figure is reproducible.
+pub const NOW: i64 = 1_795_608_000;
+
+pub async fn replay(moment: Moment) -> ReplayUpstream {
+    ReplayUpstream::start(Scenario::pinned(NOW, moment))
+        .await
+        .expect("replay upstream starts")
+}
+
+pub fn config_for(upstream: &ReplayUpstream, api: TestgridApi) -> Config {
+    let mut config = branchwatch::demo::config(&upstream.url());
+    config.testgrid.api = api;
+    config
+}
+
+/// The app with its clock pinned to [`NOW`].
+pub fn pinned_app(config: Config) -> App {
+    App::with_clock(&config, Arc::new(|| NOW)).expect("app builds")
+}
+
+/// The value of one series (`name{labels}`) in an exposition.
+pub fn metric_value(exposition: &str, series: &str) -> Option<f64> {
+    exposition.lines().find_map(|line| {
+        let (name, value) = line.rsplit_once(' ')?;
+        (name == series).then(|| value.parse().ok()).flatten()
+    })
+}
+
+/// A plain `GET` over a fresh connection: status and body.
+pub async fn get(address: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
