@@ -271,3 +271,147 @@ fn dashboard_report(
         missing: data.is_some_and(|d| d.missing),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        fixtures::tab,
+        sources::testgrid::model::{DashboardSummary, TabStatus},
+    };
+
+    const NOW: i64 = 1_795_608_000;
+
+    fn settings() -> Settings {
+        Settings {
+            testgrid_url: "https://testgrid.k8s.io".into(),
+            stale_after: Duration::from_secs(24 * 3600),
+            branch_wide: BranchWideRule {
+                min_failing_prs: 3,
+                min_failing_fraction: 0.5,
+                failure_window: Duration::from_secs(72 * 3600),
+            },
+            release_window: ReleaseWindow::default(),
+        }
+    }
+
+    /// release-1.34 judged by one blocking dashboard whose only tab has `status`, read at `at`.
+    fn inputs(status: TabStatus, at: i64) -> Inputs {
+        let mut summary = tab("verify-1.34").status(status).build();
+        summary.last_update = Some(at);
+        let mut inputs = Inputs {
+            branches: vec![
+                WatchedBranch {
+                    name: "release-1.34".into(),
+                    blocking: vec!["sig-release-1.34-blocking".into()],
+                    informing: Vec::new(),
+                },
+                WatchedBranch {
+                    name: "release-1.34.2".into(),
+                    blocking: Vec::new(),
+                    informing: Vec::new(),
+                },
+            ],
+            ..Inputs::default()
+        };
+        inputs.dashboards.insert(
+            "sig-release-1.34-blocking".into(),
+            DashboardData {
+                summary: Some(DashboardSummary {
+                    name: "sig-release-1.34-blocking".into(),
+                    tabs: vec![summary],
+                }),
+                fetched_at: Some(at),
+                error: None,
+                missing: false,
+            },
+        );
+        inputs
+    }
+
+    #[test]
+    fn status_since_carries_over_while_the_status_holds_and_restarts_when_it_changes() {
+        let (first, history) = analyze(
+            &inputs(TabStatus::Failing, NOW),
+            &StatusHistory::new(),
+            &settings(),
+            NOW,
+        );
+        let red = first.branch("release-1.34").unwrap();
+        assert_eq!((red.status, red.status_since), (BranchStatus::Red, NOW));
+        let later = NOW + 3600;
+        let (second, history) = analyze(
+            &inputs(TabStatus::Failing, later),
+            &history,
+            &settings(),
+            later,
+        );
+        assert_eq!(
+            second.branch("release-1.34").unwrap().status_since,
+            NOW,
+            "red since the first poll"
+        );
+        let (third, _) = analyze(
+            &inputs(TabStatus::Passing, later + 60),
+            &history,
+            &settings(),
+            later + 60,
+        );
+        let green = third.branch("release-1.34").unwrap();
+        assert_eq!(
+            (green.status, green.status_since),
+            (BranchStatus::Green, later + 60)
+        );
+    }
+
+    #[test]
+    fn a_hotfix_branch_has_no_dashboards_and_is_unknown_saying_why() {
+        let (snapshot, _) = analyze(
+            &inputs(TabStatus::Passing, NOW),
+            &StatusHistory::new(),
+            &settings(),
+            NOW,
+        );
+        let hotfix = snapshot.branch("release-1.34.2").unwrap();
+        assert_eq!(hotfix.status, BranchStatus::Unknown);
+        assert!(
+            hotfix.status_reason.contains("hotfix"),
+            "{}",
+            hotfix.status_reason
+        );
+    }
+
+    #[test]
+    fn testgrid_unreadable_for_longer_than_stale_after_makes_the_branch_stale() {
+        let mut data = inputs(TabStatus::Passing, NOW);
+        // TestGrid's own data is fresh, but branchwatch last read it two days ago.
+        data.dashboards
+            .get_mut("sig-release-1.34-blocking")
+            .unwrap()
+            .fetched_at = Some(NOW - 2 * 86400);
+        let (snapshot, _) = analyze(&data, &StatusHistory::new(), &settings(), NOW);
+        let branch = snapshot.branch("release-1.34").unwrap();
+        assert_eq!(branch.status, BranchStatus::Stale);
+        assert!(
+            branch.status_reason.contains("could not be read"),
+            "{}",
+            branch.status_reason
+        );
+    }
+
+    #[test]
+    fn a_missing_blocking_dashboard_makes_the_branch_unknown_with_its_name() {
+        let mut data = inputs(TabStatus::Failing, NOW);
+        let dashboard = data
+            .dashboards
+            .get_mut("sig-release-1.34-blocking")
+            .unwrap();
+        dashboard.summary = None;
+        dashboard.missing = true;
+        let (snapshot, _) = analyze(&data, &StatusHistory::new(), &settings(), NOW);
+        let branch = snapshot.branch("release-1.34").unwrap();
+        assert_eq!(branch.status, BranchStatus::Unknown);
+        assert!(branch.status_reason.contains("sig-release-1.34-blocking"));
+        assert!(branch.dashboards[0].missing);
+    }
+}

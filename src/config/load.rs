@@ -908,10 +908,13 @@ mod tests {
         assert_eq!(config.branches, BranchSelection::Auto);
         assert!(config.github.token.is_none());
         assert_eq!(
-            config.dashboards_for("1.34"),
             (
-                vec!["sig-release-1.34-blocking".to_string()],
-                vec!["sig-release-1.34-informing".to_string()]
+                config.testgrid.blocking_dashboards.clone(),
+                config.testgrid.informing_dashboards.clone()
+            ),
+            (
+                vec!["sig-release-{minor}-blocking".to_string()],
+                vec!["sig-release-{minor}-informing".to_string()]
             )
         );
         // A comment-only or `null` document is an empty one.

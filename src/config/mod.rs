@@ -271,20 +271,6 @@ impl Config {
         })
     }
 
-    /// Dashboard names for a branch's `{minor}` (`master` or `1.31`): (blocking, informing).
-    pub fn dashboards_for(&self, minor: &str) -> (Vec<String>, Vec<String>) {
-        let expand = |templates: &[String]| {
-            templates
-                .iter()
-                .map(|template| template.replace("{minor}", minor))
-                .collect::<Vec<_>>()
-        };
-        (
-            expand(&self.testgrid.blocking_dashboards),
-            expand(&self.testgrid.informing_dashboards),
-        )
-    }
-
     /// The effective configuration as YAML that loads back to the same config, token redacted.
     pub fn to_redacted_yaml(&self) -> String {
         show::redacted_yaml(self)
@@ -312,20 +298,6 @@ mod tests {
     fn the_default_listen_address_parses() {
         let config = Config::defaults(&NO_ENV);
         assert_eq!(config.listen.to_string(), defaults::LISTEN);
-    }
-
-    #[test]
-    fn dashboards_expand_the_minor_into_every_template() {
-        let mut config = Config::defaults(&NO_ENV);
-        config.testgrid.blocking_dashboards = vec!["a-{minor}".into(), "{minor}-b-{minor}".into()];
-        config.testgrid.informing_dashboards = vec![];
-        assert_eq!(
-            config.dashboards_for("master"),
-            (
-                vec!["a-master".to_string(), "master-b-master".to_string()],
-                vec![]
-            )
-        );
     }
 
     #[test]

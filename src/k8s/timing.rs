@@ -917,20 +917,25 @@ mod tests {
         assert_eq!(supported_minors(&s, Some(&only_128)), [m(29), m(30), m(31)]);
     }
 
+    /// The timing of `minor` at `now` under the schedule `yaml`, with the real release history.
+    fn timing_under(yaml: &str, minor: u64, now: i64) -> ReleaseTiming {
+        let s = parse_schedule(yaml).unwrap();
+        release_timing(
+            m(minor),
+            &published(),
+            s.branch(m(minor)),
+            &s.upcoming,
+            None,
+            &ReleaseWindow::default(),
+            now,
+        )
+    }
+
     #[test]
     fn real_1_31_past_its_planned_end_of_life_while_its_final_patch_was_prepared() {
         // Planned EOL 2025-10-28; 1.31.13 on 2025-09-09, the final 1.31.14 on 2025-11-11.
         let yaml = "schedules:\n- endOfLifeDate: \"2025-10-28\"\n  next:\n    cherryPickDeadline: \"2025-11-07\"\n    release: 1.31.14\n    targetDate: \"2025-11-11\"\n  release: \"1.31\"\n";
-        let s = parse_schedule(yaml).unwrap();
-        let t = release_timing(
-            m(31),
-            &published(),
-            s.branch(m(31)),
-            &s.upcoming,
-            None,
-            &ReleaseWindow::default(),
-            ts(2025, 11, 8, 12),
-        );
+        let t = timing_under(yaml, 31, ts(2025, 11, 8, 12));
         assert!(t.past_planned_end_of_life && !t.retired);
         assert_eq!(t.next_target, Some((v(31, 14), ts(2025, 11, 11, 0))));
         assert!(t.freeze, "its last cherry-picks are frozen, not forgotten");
@@ -964,17 +969,14 @@ mod tests {
     #[test]
     fn not_planned_means_no_target_and_no_guess_from_upcoming_releases() {
         let yaml = "schedules:\n- release: \"1.30\"\n  endOfLifeDate: \"2025-06-28\"\n  next:\n    release: Not Planned\n  previousPatches:\n  - release: 1.30.14\n    targetDate: \"2025-06-17\"\nupcoming_releases:\n- cherryPickDeadline: \"2025-07-11\"\n  targetDate: \"2025-07-15\"\n";
-        let s = parse_schedule(yaml).unwrap();
-        assert!(s.branches[0].next.as_ref().unwrap().not_planned);
-        let t = release_timing(
-            m(30),
-            &published(),
-            s.branch(m(30)),
-            &s.upcoming,
-            None,
-            &ReleaseWindow::default(),
-            ts(2025, 6, 20, 0),
+        assert!(
+            parse_schedule(yaml).unwrap().branches[0]
+                .next
+                .as_ref()
+                .unwrap()
+                .not_planned
         );
+        let t = timing_under(yaml, 30, ts(2025, 6, 20, 0));
         assert_eq!(t.last_release.unwrap().version, v(30, 14));
         assert_eq!(t.next_target, None);
         assert!(!t.freeze && !t.target_missed);
@@ -985,16 +987,7 @@ mod tests {
         // `next` still says 1.31.2 for 2024-10-15 on 2024-10-20, unreleased, while
         // upcoming_releases already starts in November.
         let yaml = "schedules:\n- release: \"1.31\"\n  endOfLifeDate: \"2025-10-28\"\n  next:\n    cherryPickDeadline: \"2024-10-11\"\n    release: 1.31.2\n    targetDate: \"2024-10-15\"\nupcoming_releases:\n- cherryPickDeadline: \"2024-11-08\"\n  targetDate: \"2024-11-12\"\n- cherryPickDeadline: \"2024-12-06\"\n  targetDate: \"2024-12-10\"\n";
-        let s = parse_schedule(yaml).unwrap();
-        let t = release_timing(
-            m(31),
-            &published(),
-            s.branch(m(31)),
-            &s.upcoming,
-            None,
-            &ReleaseWindow::default(),
-            ts(2024, 10, 20, 0),
-        );
+        let t = timing_under(yaml, 31, ts(2024, 10, 20, 0));
         assert_eq!(t.next_target, Some((v(31, 2), ts(2024, 10, 15, 0))));
         assert!(t.target_missed && t.freeze);
         let note = t.schedule_note.expect("the contradiction is named");

@@ -47,18 +47,13 @@ impl Minor {
         Some(Self { major, minor })
     }
 
-    /// The minor a branch belongs to: `release-1.34` and the hotfix branch `release-1.34.2`
-    /// both give `1.34`; `master` and anything else give `None`.
-    pub fn from_branch(branch: &str) -> Option<Self> {
-        BranchKind::parse(branch).and_then(|kind| kind.minor())
-    }
-
     /// The release branch name of this minor, `release-1.34`.
     pub fn branch_name(self) -> String {
         format!("release-{self}")
     }
 
     /// The patch version `vX.Y.<patch>` of this minor.
+    #[cfg(test)]
     pub const fn patch(self, patch: u64) -> PatchVersion {
         PatchVersion {
             major: self.major,
@@ -230,18 +225,19 @@ mod tests {
         assert_eq!(v, [Minor::new(1, 3), Minor::new(1, 29), Minor::new(1, 30)]);
     }
 
+    fn minor_of(branch: &str) -> Option<Minor> {
+        BranchKind::parse(branch).and_then(BranchKind::minor)
+    }
+
     #[test]
     fn minor_from_branch() {
-        assert_eq!(Minor::from_branch("release-1.34"), Some(Minor::new(1, 34)));
-        assert_eq!(
-            Minor::from_branch("release-1.34.2"),
-            Some(Minor::new(1, 34))
-        );
-        assert_eq!(Minor::from_branch("master"), None);
-        assert_eq!(Minor::from_branch("main"), None);
-        assert_eq!(Minor::from_branch("release-1.34-foo"), None);
-        assert_eq!(Minor::from_branch("release-"), None);
-        assert_eq!(Minor::from_branch("feature-release-1.34"), None);
+        assert_eq!(minor_of("release-1.34"), Some(Minor::new(1, 34)));
+        assert_eq!(minor_of("release-1.34.2"), Some(Minor::new(1, 34)));
+        assert_eq!(minor_of("master"), None);
+        assert_eq!(minor_of("main"), None);
+        assert_eq!(minor_of("release-1.34-foo"), None);
+        assert_eq!(minor_of("release-"), None);
+        assert_eq!(minor_of("feature-release-1.34"), None);
     }
 
     #[test]

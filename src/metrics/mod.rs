@@ -138,7 +138,6 @@ pub struct Exposition {
 pub struct Metrics {
     registry: Registry,
     counters: Counters,
-    poll_interval: Gauge,
     /// `Err` when the latest render failed: scrapes then answer 500, never an empty 200
     /// (which Prometheus would take as every series gone while `up` stays 1).
     latest: ArcSwap<Result<Exposition, String>>,
@@ -182,7 +181,6 @@ impl Metrics {
                 graphql_errors,
                 poll_panics,
             },
-            poll_interval: poll_interval_gauge,
             latest: ArcSwap::from_pointee(Ok(Exposition::default())),
         }
     }
@@ -190,11 +188,6 @@ impl Metrics {
     /// The counters, for the poller and its clients.
     pub fn counters(&self) -> Counters {
         self.counters.clone()
-    }
-
-    /// The configured poll interval, as exported.
-    pub fn poll_interval_seconds(&self) -> f64 {
-        self.poll_interval.get()
     }
 
     /// Renders `snapshot` plus the counters; kept as the exposition scrapes serve.
