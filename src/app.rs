@@ -95,17 +95,16 @@ impl App {
         let token = CancellationToken::new();
         let mut pollers = tokio::spawn(Arc::clone(&self.poller).run(token.clone()));
         let router = self.router();
-        let server_token = token.clone();
-        let mut server = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move { server_token.cancelled().await })
-                .await
-        });
+        let mut server = tokio::spawn(server::serve(
+            listener,
+            router,
+            token.clone(),
+            server::MAX_CONNECTIONS,
+        ));
         let unexpected = tokio::select! {
             _ = shutdown => None,
             ended = &mut server => Some(match ended {
-                Ok(Ok(())) => anyhow::anyhow!("the HTTP server stopped by itself"),
-                Ok(Err(error)) => anyhow::Error::new(error).context("the HTTP server failed"),
+                Ok(()) => anyhow::anyhow!("the HTTP server stopped by itself"),
                 Err(error) => anyhow::Error::new(error).context("the HTTP server task died"),
             }),
             ended = &mut pollers => Some(match ended {

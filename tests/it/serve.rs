@@ -117,11 +117,14 @@ async fn serve_keeps_the_last_good_data_while_testgrid_fails_and_recovers_on_its
         .unwrap();
 }
 
-#[tokio::test]
-async fn the_binary_shuts_down_gracefully_on_sigterm() {
-    let upstream = ReplayUpstream::start(Scenario::live()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.yaml");
+/// `branchwatch serve` as a child process on a free port of loopback, against `upstream`, its
+/// file descriptors limited to `nofile` (a container's usual 1,024).
+async fn spawn_serve(
+    upstream: &ReplayUpstream,
+    dir: &std::path::Path,
+    nofile: u32,
+) -> (tokio::process::Child, std::net::SocketAddr) {
+    let config = dir.join("config.yaml");
     let base = upstream.url();
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -134,8 +137,12 @@ async fn the_binary_shuts_down_gracefully_on_sigterm() {
         ),
     )
     .unwrap();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_branchwatch"))
-        .args(["serve", "--config"])
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n {nofile} && exec \"$0\" serve --config \"$1\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_branchwatch"))
         .arg(&config)
         .env_remove("GITHUB_TOKEN")
         .stderr(std::process::Stdio::piped())
@@ -145,11 +152,10 @@ async fn the_binary_shuts_down_gracefully_on_sigterm() {
     let address: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        if let Ok(stream) = tokio::net::TcpStream::connect(address).await {
-            drop(stream);
-            if get(address, "/readyz").await.0 == 200 {
-                break;
-            }
+        if tokio::net::TcpStream::connect(address).await.is_ok()
+            && get(address, "/readyz").await.0 == 200
+        {
+            break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -157,6 +163,10 @@ async fn the_binary_shuts_down_gracefully_on_sigterm() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    (child, address)
+}
+
+async fn terminate(child: &tokio::process::Child) {
     let pid = child.id().unwrap().to_string();
     let killed = tokio::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -164,6 +174,66 @@ async fn the_binary_shuts_down_gracefully_on_sigterm() {
         .await
         .unwrap();
     assert!(killed.success());
+}
+
+#[tokio::test]
+async fn livez_and_metrics_answer_under_a_flood_of_half_open_connections() {
+    use tokio::io::AsyncWriteExt;
+    let upstream = ReplayUpstream::start(Scenario::live()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (child, address) = spawn_serve(&upstream, dir.path(), 1024).await;
+    // More half-open connections than the process has file descriptors: each sends part of a
+    // request line and then nothing.
+    let mut flood = Vec::new();
+    for _ in 0..1100 {
+        if let Ok(mut stream) = tokio::net::TcpStream::connect(address).await {
+            let _ = stream.write_all(b"GET /metrics HTTP/1.1\r\nHo").await;
+            flood.push(stream);
+        }
+    }
+    for path in ["/livez", "/metrics"] {
+        let answered = tokio::time::timeout(Duration::from_secs(3), get(address, path))
+            .await
+            .unwrap_or_else(|_| panic!("{path} did not answer under the flood"));
+        assert_eq!(answered.0, 200, "{path}");
+    }
+    // The half-open connections are closed by the header-read timeout, not kept for ever.
+    drop(child);
+    drop(flood);
+}
+
+#[tokio::test]
+async fn a_half_sent_request_does_not_hold_sigterm() {
+    use tokio::io::AsyncWriteExt;
+    let upstream = ReplayUpstream::start(Scenario::live()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (child, address) = spawn_serve(&upstream, dir.path(), 1024).await;
+    let mut half = tokio::net::TcpStream::connect(address).await.unwrap();
+    half.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = tokio::time::Instant::now();
+    terminate(&child).await;
+    let output = tokio::time::timeout(Duration::from_secs(12), child.wait_with_output())
+        .await
+        .expect("exits")
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "held for {:?} by a half-sent request",
+        started.elapsed()
+    );
+    drop(half);
+}
+
+#[tokio::test]
+async fn the_binary_shuts_down_gracefully_on_sigterm() {
+    let upstream = ReplayUpstream::start(Scenario::live()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (child, _) = spawn_serve(&upstream, dir.path(), 1024).await;
+    terminate(&child).await;
     let output = tokio::time::timeout(Duration::from_secs(12), child.wait_with_output())
         .await
         .expect("exits within the shutdown grace period")
@@ -175,4 +245,43 @@ async fn the_binary_shuts_down_gracefully_on_sigterm() {
         output.status
     );
     assert!(stderr.contains("Shutting down."), "{stderr}");
+}
+
+#[tokio::test]
+async fn once_stops_cleanly_on_sigterm() {
+    let upstream = ReplayUpstream::start(Scenario::live()).await.unwrap();
+    for source in Source::ALL {
+        upstream.set_fault(source, Some(Fault::Stall { seconds: 30 }));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    let base = upstream.url();
+    std::fs::write(
+        &config,
+        format!(
+            "poll_interval: 10s\nrequest_timeout: 10s\ntestgrid:\n  url: {base}/testgrid\nschedule:\n  url: {base}/schedule.yaml\ngithub:\n  api_url: {base}/github\nbranches: [release-1.36]\n"
+        ),
+    )
+    .unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_branchwatch"))
+        .args(["once", "--config"])
+        .arg(&config)
+        .env_remove("GITHUB_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let started = tokio::time::Instant::now();
+    terminate(&child).await;
+    let output = tokio::time::timeout(Duration::from_secs(5), child.wait_with_output())
+        .await
+        .expect("once stops on SIGTERM")
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(output.status.code(), Some(143));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted") && !stderr.contains("panicked"), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing half-printed");
 }

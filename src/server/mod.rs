@@ -14,6 +14,10 @@ use axum::{
 
 use crate::{metrics::Metrics, snapshot::SnapshotCell};
 
+mod listener;
+
+pub(crate) use listener::{MAX_CONNECTIONS, serve};
+
 /// What every handler reads.
 #[derive(Clone)]
 struct Outputs {
