@@ -123,6 +123,8 @@ fn report(what: &str, figures: &Figures, seconds: u64, rss: Option<u64>) {
 }
 
 fn main() {
+    // reqwest is built without a default TLS provider; plain HTTP still needs one installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let clients = env_number("LOAD_CLIENTS", 200);
     let seconds = env_number("LOAD_SECONDS", 60);
     let port = std::net::TcpListener::bind("127.0.0.1:0")

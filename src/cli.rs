@@ -68,6 +68,7 @@ pub fn main() -> ExitCode {
         }
     };
     init_tracing();
+    install_panic_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -89,6 +90,28 @@ fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+}
+
+/// Panics are caught where they can happen (a poll, an analysis), but their text — which can
+/// quote upstream data — is printed through the log, one clean line, never raw to stderr.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(
+            %location,
+            panic = %crate::sources::http::clean_line(&message, 500),
+            "Panicked (caught where it happened; the source is marked down)."
+        );
+    }));
 }
 
 /// Loads the config from `path` (or defaults), applying `--listen`; prints problems on failure.

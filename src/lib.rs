@@ -26,6 +26,8 @@ pub mod cli;
 mod clock;
 pub mod config;
 pub mod demo;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod k8s;
 pub mod metrics;
 pub mod poll;

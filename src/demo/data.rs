@@ -134,6 +134,7 @@ pub fn dashboard_by_name(name: &str) -> Option<(&'static str, bool, String)> {
 }
 
 /// One tab at one moment.
+#[derive(Clone)]
 pub struct Tab {
     /// Tab name.
     pub name: String,

@@ -153,6 +153,29 @@ pub enum Fault {
     /// Well-formed but wrong (any source): TestGrid `{"foo":"bar"}`, GitHub releases dated in
     /// the year 9999, `schedule.yaml` cut after its first minor, `eol.yaml` without branches.
     WrongShape,
+    /// A 429 with `Retry-After` (any source).
+    TooManyRequests {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// A 200 whose body is binary garbage (any source).
+    Garbage,
+    /// A 200 whose body never ends (any source): the size cap must stop it.
+    EndlessBody,
+    /// A 200 whose body trickles a byte at a time (any source): a slow-loris answer.
+    SlowBody,
+    /// A 503 with headers no upstream should send (any source): `Retry-After` of 10^20 seconds,
+    /// `x-ratelimit-reset` in the year 9999, `x-ratelimit-remaining: -5`.
+    AbsurdHeaders,
+    /// TestGrid dashboards with this many tabs.
+    ManyTabs {
+        /// Tabs per dashboard.
+        tabs: usize,
+    },
+    /// A GitHub PR search page of 1,000 nodes where 50 were asked for.
+    OversizedPage,
+    /// Tab and status-context names of a mebibyte, hostile characters included.
+    LongNames,
 }
 
 #[derive(Default)]
@@ -341,6 +364,66 @@ fn html_page(status: StatusCode, title: &str) -> Response {
 /// The common TestGrid/schedule faults; None when the request should be answered normally.
 fn common_fault(fault: Option<Fault>, body: &str) -> Option<Response> {
     match fault? {
+        Fault::TooManyRequests { retry_after } => Some(
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, retry_after.to_string())],
+                "Too Many Requests\n",
+            )
+                .into_response(),
+        ),
+        Fault::Garbage => Some(
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                (0..4096u32)
+                    .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                    .collect::<Vec<u8>>(),
+            )
+                .into_response(),
+        ),
+        Fault::EndlessBody => {
+            let chunk = bytes::Bytes::from(vec![b' '; 64 * 1024]);
+            let stream = futures_util::stream::repeat_with(move || {
+                Ok::<_, std::convert::Infallible>(chunk.clone())
+            });
+            Some(
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    axum::body::Body::from_stream(stream),
+                )
+                    .into_response(),
+            )
+        }
+        Fault::SlowBody => {
+            let stream = futures_util::stream::unfold(0u32, |sent| async move {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                Some((
+                    Ok::<_, std::convert::Infallible>(bytes::Bytes::from_static(b" ")),
+                    sent + 1,
+                ))
+            });
+            Some(
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    axum::body::Body::from_stream(stream),
+                )
+                    .into_response(),
+            )
+        }
+        Fault::AbsurdHeaders => Some(
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [
+                    ("retry-after", "99999999999999999999"),
+                    ("x-ratelimit-reset", "253402300799"),
+                    ("x-ratelimit-remaining", "-5"),
+                    ("x-ratelimit-resource", "graphql"),
+                    ("content-length", "5"),
+                ],
+                "oops\n",
+            )
+                .into_response(),
+        ),
         Fault::Unavailable { retry_after } => {
             let mut response =
                 html_page(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable");
@@ -365,6 +448,29 @@ fn common_fault(fault: Option<Fault>, body: &str) -> Option<Response> {
     }
 }
 
+/// The tabs a dashboard shows under a data fault: many copies, or hostile long names.
+fn fault_tabs(fault: Option<Fault>, mut tabs: Vec<data::Tab>) -> Vec<data::Tab> {
+    match fault {
+        Some(Fault::ManyTabs { tabs: wanted }) => {
+            let first = tabs.remove(0);
+            (0..wanted)
+                .map(|i| data::Tab {
+                    name: format!("{}-{i}", first.name),
+                    ..first.clone()
+                })
+                .collect()
+        }
+        // Two tabs whose mebibyte names differ only at the end: two series all the same.
+        Some(Fault::LongNames) => {
+            for (i, tab) in tabs.iter_mut().take(2).enumerate() {
+                tab.name = format!("\u{1b}[31m<b>{}</b>\u{7}{i}", "x".repeat(1 << 20));
+            }
+            tabs
+        }
+        _ => tabs,
+    }
+}
+
 async fn legacy_summary(
     State(state): State<Arc<ReplayState>>,
     Path(dashboard): Path<String>,
@@ -381,7 +487,10 @@ async fn legacy_summary(
     if state.fault(Source::Testgrid) == Some(Fault::DashboardNotFound) {
         return (StatusCode::OK, format!("Dashboard {dashboard} not found")).into_response();
     }
-    let tabs = data::tabs(branch, blocking, &name, scenario.now(), scenario.phase());
+    let tabs = fault_tabs(
+        state.fault(Source::Testgrid),
+        data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+    );
     let body = data::legacy_summary(&name, &tabs).to_string();
     if let Some(response) = common_fault(state.fault(Source::Testgrid), &body) {
         return response;
@@ -416,7 +525,10 @@ async fn v1_summaries(
     if state.fault(Source::Testgrid) == Some(Fault::DashboardNotFound) {
         return not_found();
     }
-    let tabs = data::tabs(branch, blocking, &name, scenario.now(), scenario.phase());
+    let tabs = fault_tabs(
+        state.fault(Source::Testgrid),
+        data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+    );
     let body = data::v1_summaries(&name, &tabs).to_string();
     if let Some(response) = common_fault(state.fault(Source::Testgrid), &body) {
         return response;
@@ -652,8 +764,30 @@ async fn graphql(
             } else {
                 Vec::new()
             };
-            let page: Vec<Value> = all.iter().skip(offset).take(50).cloned().collect();
+            let mut page: Vec<Value> = all.iter().skip(offset).take(50).cloned().collect();
             let next = offset + page.len();
+            match state.fault(Source::Github) {
+                Some(Fault::OversizedPage) if !page.is_empty() => {
+                    page = page.iter().cycle().take(1_000).cloned().collect();
+                }
+                Some(Fault::LongNames) => {
+                    for (i, node) in page.iter_mut().take(2).enumerate() {
+                        let long = format!(
+                            "\u{1b}]0;pwned\u{7}<script>{}</script>{i}",
+                            "y".repeat(1 << 20)
+                        );
+                        if let Some(contexts) = node
+                            .pointer_mut("/statusCheckRollup/contexts/nodes")
+                            .and_then(Value::as_array_mut)
+                        {
+                            for context in contexts.iter_mut().take(1) {
+                                context["context"] = json!(long);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
             json!({
                 "rateLimit": rate_limit(&state, 1),
                 "search": {

@@ -23,8 +23,16 @@ use crate::snapshot::{
 /// that two long names stay two series.
 const MAX_LABEL_BYTES: usize = 128;
 
-/// `value`, or its first bytes (at a character boundary), `…` and 8 hex digits of its hash.
+/// `value`, or its first bytes (at a character boundary), `…` and 8 hex digits of its hash;
+/// control characters (ESC, BEL...) become `�`, so that nobody's terminal runs them.
 pub(super) fn label_value(value: &str) -> Cow<'_, str> {
+    if value.chars().any(char::is_control) {
+        let clean: String = value
+            .chars()
+            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+            .collect();
+        return Cow::Owned(label_value(&clean).into_owned());
+    }
     if value.len() <= MAX_LABEL_BYTES {
         return Cow::Borrowed(value);
     }
@@ -390,6 +398,7 @@ pub(super) mod tests {
         assert_eq!(label_value("kind-1.37"), "kind-1.37");
         let wide = "\u{20ac}".repeat(100);
         assert!(label_value(&wide).len() <= MAX_LABEL_BYTES);
+        assert_eq!(label_value("a\u{1b}[31mb\u{7}"), "a\u{fffd}[31mb\u{fffd}");
     }
 
     #[test]

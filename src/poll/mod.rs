@@ -27,7 +27,7 @@ use crate::{
     sources::{
         Counters, Source,
         github::GithubClient,
-        http::{HttpClient, capped_wait_until},
+        http::{HttpClient, capped_wait_until, clean_line},
         schedule::ScheduleClient,
         testgrid::TestgridClient,
     },
@@ -61,6 +61,9 @@ impl PollFailure {
         }
     }
 }
+
+/// Longest failure message kept (upstream text is in it; it goes to logs and the API).
+const MAX_MESSAGE_CHARS: usize = 500;
 
 /// What a source's poll brought: data to apply (possibly partial) and whether it failed.
 pub(crate) struct Polled {
@@ -230,7 +233,11 @@ impl Poller {
         now: i64,
     ) -> Result<(), PollFailure> {
         let mut state = self.state();
-        let mut failure = polled.failure;
+        // Whatever an upstream put in an error (ESC, BEL, a megabyte of text) stops here.
+        let mut failure = polled.failure.map(|failure| PollFailure {
+            message: clean_line(&failure.message, MAX_MESSAGE_CHARS),
+            ..failure
+        });
         if let Some(update) = polled.update {
             let mut inputs = state.inputs.clone();
             let applied = std::panic::catch_unwind(AssertUnwindSafe(|| {

@@ -138,8 +138,7 @@ async fn serve_connection(
         async move {
             busy.store(true, Ordering::Relaxed);
             let response =
-                tokio::time::timeout(REQUEST_TIMEOUT, router.oneshot(request.map(Body::new)))
-                    .await;
+                tokio::time::timeout(REQUEST_TIMEOUT, router.oneshot(request.map(Body::new))).await;
             busy.store(false, Ordering::Relaxed);
             Ok::<_, Infallible>(match response {
                 Ok(Ok(response)) => response,

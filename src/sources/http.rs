@@ -54,6 +54,12 @@ pub fn excerpt(body: &[u8]) -> String {
     } else {
         text.to_string()
     };
+    clean_line(&text, 160)
+}
+
+/// Upstream text made safe for one log line or the status API: control characters (ESC, BEL,
+/// newlines) dropped, whitespace collapsed, at most `max` characters.
+pub fn clean_line(text: &str, max: usize) -> String {
     let one_line: String = text
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -61,8 +67,8 @@ pub fn excerpt(body: &[u8]) -> String {
         .chars()
         .filter(|c| !c.is_control())
         .collect();
-    let mut bounded: String = one_line.chars().take(160).collect();
-    if one_line.chars().count() > 160 {
+    let mut bounded: String = one_line.chars().take(max).collect();
+    if one_line.chars().count() > max {
         bounded.push('…');
     }
     bounded

@@ -7,6 +7,7 @@ mod cli;
 mod dashboards;
 mod deploy;
 mod e2e_prometheus;
+mod faults;
 mod graphql_schema;
 mod once;
 mod repo;

@@ -282,6 +282,9 @@ async fn once_stops_cleanly_on_sigterm() {
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(output.status.code(), Some(143));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("interrupted") && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty(), "nothing half-printed");
 }

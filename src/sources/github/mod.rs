@@ -20,6 +20,7 @@ use prometheus::IntCounter;
 use serde_json::json;
 
 pub use self::error::GithubError;
+pub use self::rest::{decode_releases_page, next_link};
 use self::{
     graphql::Budget,
     model::{BranchHeads, ParentPr, PullRequest, Spend},
@@ -31,6 +32,53 @@ use crate::k8s::{
     timing::PublishedRelease,
     version::{BranchKind, Minor, PatchVersion},
 };
+
+/// Decodes `body` as the answer to every GraphQL document branchwatch sends, all the way to the
+/// model (for fuzzing: no network, no budget).
+pub fn decode_all_documents(body: &[u8]) {
+    fn data<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+        let envelope: wire::Envelope = serde_json::from_slice(body).ok()?;
+        if let Some(errors) = &envelope.errors {
+            for error in errors {
+                let _ = (
+                    error.is_rate_limit(),
+                    error.is_forbidden(),
+                    error.describe(),
+                );
+            }
+        }
+        serde_json::from_value::<wire::Data<T>>(envelope.data?)
+            .ok()
+            .map(|d| d.body)
+    }
+    if let Some(heads) = data::<HeadsData>(body) {
+        let _ = heads.repository.map(|r| r.refs.nodes.len());
+    }
+    if let Some(search) = data::<SearchData>(body).and_then(|d| d.search) {
+        for node in search.nodes.into_iter().flatten() {
+            if let Decoded::Ok(pr) = node {
+                let _ = pr.into_pull_request();
+            }
+        }
+    }
+    if let Some(repo) = data::<AliasedData<Decoded<WireParent>>>(body).and_then(|d| d.repository) {
+        for parent in repo.into_values().flatten() {
+            if let Decoded::Ok(parent) = parent {
+                let _ = parent.into_parent();
+            }
+        }
+    }
+    let _ = data::<AliasedData<Decoded<WireChangedFiles>>>(body);
+    if let Some(repo) =
+        data::<AliasedData<wire::Nodes<WireTagRef>>>(body).and_then(|d| d.repository)
+    {
+        for refs in repo.into_values().flatten() {
+            for tag in refs.nodes.into_iter().flatten() {
+                let _ = tag.target.and_then(wire::WireTagTarget::date);
+            }
+        }
+    }
+}
 
 /// Stop paging one branch's PRs after this many pages (GitHub search stops at 1,000 results).
 const MAX_PR_PAGES: usize = 20;
