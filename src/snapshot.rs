@@ -90,11 +90,20 @@ pub enum Condition {
     DependencyBump,
     /// A draft PR.
     Draft,
+    /// `kind/feature` or `kind/api-change` on a release branch: "no new enhancements" without
+    /// an exception approved by the owners of the code.
+    Enhancement,
+    /// A release-branch PR with no parent PR: a manual patch, reviewed like any other change.
+    ManualCherryPick,
+    /// A manual cherry-pick that lacks `lgtm` or `approved`.
+    NeedsReview,
+    /// Not in its branch's `vX.Y` milestone.
+    NotInMilestone,
 }
 
 impl Condition {
     /// Every condition, in label order.
-    pub const ALL: [Condition; 12] = [
+    pub const ALL: [Condition; 16] = [
         Condition::Untriaged,
         Condition::CherryPickApproved,
         Condition::MissingReleaseNote,
@@ -107,6 +116,10 @@ impl Condition {
         Condition::Ready,
         Condition::DependencyBump,
         Condition::Draft,
+        Condition::Enhancement,
+        Condition::ManualCherryPick,
+        Condition::NeedsReview,
+        Condition::NotInMilestone,
     ];
 
     /// The `condition` label value.
@@ -124,6 +137,191 @@ impl Condition {
             Condition::Ready => "ready",
             Condition::DependencyBump => "dependency_bump",
             Condition::Draft => "draft",
+            Condition::Enhancement => "enhancement",
+            Condition::ManualCherryPick => "manual_cherry_pick",
+            Condition::NeedsReview => "needs_review",
+            Condition::NotInMilestone => "not_in_milestone",
+        }
+    }
+}
+
+/// What a cherry-pick needs next: the one thing standing between it and a merge, so that a
+/// release manager's queue is a list of jobs. Every open PR has exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NextAction {
+    /// Decide whether to approve the cherry-pick (`do-not-merge/cherry-pick-not-approved`).
+    Triage,
+    /// A parent PR has not merged into master yet.
+    WaitingForParent,
+    /// No release note the release notes tool would find.
+    MissingReleaseNote,
+    /// Merge conflicts with the branch.
+    NeedsRebase,
+    /// Every failing context is failing branch-wide: fix the branch, not the PR.
+    BlockedByBranch,
+    /// A context fails on this PR alone.
+    Failing,
+    /// `/hold`.
+    Held,
+    /// A new enhancement on a release branch: needs an exception from the code's owners.
+    NeedsException,
+    /// A manual cherry-pick without `lgtm` or `approved`.
+    NeedsReview,
+    /// Would merge now.
+    Ready,
+    /// Nothing for the release manager: tests running, a draft, or review labels pending.
+    Waiting,
+}
+
+impl NextAction {
+    /// Every action, in the order a release manager works through them.
+    pub const ALL: [NextAction; 11] = [
+        NextAction::Triage,
+        NextAction::WaitingForParent,
+        NextAction::MissingReleaseNote,
+        NextAction::NeedsRebase,
+        NextAction::BlockedByBranch,
+        NextAction::Failing,
+        NextAction::Held,
+        NextAction::NeedsException,
+        NextAction::NeedsReview,
+        NextAction::Ready,
+        NextAction::Waiting,
+    ];
+
+    /// The serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NextAction::Triage => "triage",
+            NextAction::WaitingForParent => "waiting_for_parent",
+            NextAction::MissingReleaseNote => "missing_release_note",
+            NextAction::NeedsRebase => "needs_rebase",
+            NextAction::BlockedByBranch => "blocked_by_branch",
+            NextAction::Failing => "failing",
+            NextAction::Held => "held",
+            NextAction::NeedsException => "needs_exception",
+            NextAction::NeedsReview => "needs_review",
+            NextAction::Ready => "ready",
+            NextAction::Waiting => "waiting",
+        }
+    }
+
+    /// What a person reads: "blocked by the branch".
+    pub fn title(self) -> &'static str {
+        match self {
+            NextAction::Triage => "triage",
+            NextAction::WaitingForParent => "waiting for parent merge",
+            NextAction::MissingReleaseNote => "missing release note",
+            NextAction::NeedsRebase => "needs rebase",
+            NextAction::BlockedByBranch => "blocked by the branch",
+            NextAction::Failing => "failing on their own",
+            NextAction::Held => "held",
+            NextAction::NeedsException => "enhancement needing an exception",
+            NextAction::NeedsReview => "manual pick needing review",
+            NextAction::Ready => "ready",
+            NextAction::Waiting => "waiting (tests, review or draft)",
+        }
+    }
+}
+
+/// What a release note block says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteState {
+    /// A note the release notes tool would publish.
+    Written,
+    /// The block is empty or says `NONE` (or `N/A`): no note.
+    None,
+    /// No ```` ```release-note ```` block at all.
+    Absent,
+    /// The body could not be read (a parent GitHub no longer has, or not fetched yet).
+    Unknown,
+}
+
+/// The release note of one PR, as `krel` would read it from the PR body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReleaseNoteReport {
+    /// The PR whose body holds it: the PR itself, or a parent of an automated cherry-pick.
+    pub from_pr: u64,
+    /// What the block says.
+    pub state: NoteState,
+    /// The note text when written (upstream text: escape it wherever it is shown).
+    pub text: Option<String>,
+}
+
+/// A kind of change, as the release notes group them (from `kind/*` labels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// `kind/deprecation`.
+    Deprecation,
+    /// `kind/api-change`.
+    ApiChange,
+    /// `kind/feature`.
+    Feature,
+    /// `kind/documentation`.
+    Documentation,
+    /// `kind/failing-test`.
+    FailingTest,
+    /// `kind/bug` or `kind/regression`.
+    Bug,
+    /// `kind/cleanup`, `kind/flake` and other kinds.
+    Other,
+    /// No `kind/*` label.
+    Uncategorized,
+}
+
+impl ChangeKind {
+    /// The section title the release notes use.
+    pub fn title(self) -> &'static str {
+        match self {
+            ChangeKind::Deprecation => "Deprecation",
+            ChangeKind::ApiChange => "API Change",
+            ChangeKind::Feature => "Feature",
+            ChangeKind::Documentation => "Documentation",
+            ChangeKind::FailingTest => "Failing Test",
+            ChangeKind::Bug => "Bug or Regression",
+            ChangeKind::Other => "Other (Cleanup or Flake)",
+            ChangeKind::Uncategorized => "Uncategorized",
+        }
+    }
+}
+
+/// Why a branch cannot be cut from HEAD now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadinessBlocker {
+    /// The branch status is not green.
+    BranchNotGreen,
+    /// TestGrid's data (or the branch HEAD) is older than `testgrid.stale_after`, or missing.
+    StaleData,
+    /// A blocking tab has no completed run at HEAD.
+    TabNotRunAtHead,
+    /// A blocking tab's newest completed run at HEAD is not green.
+    TabHeadNotGreen,
+    /// A blocking tab has runs at HEAD, fewer than it needs.
+    RunsAtHeadBelowMinimum,
+}
+
+impl ReadinessBlocker {
+    /// Every reason, in label order.
+    pub const ALL: [ReadinessBlocker; 5] = [
+        ReadinessBlocker::BranchNotGreen,
+        ReadinessBlocker::StaleData,
+        ReadinessBlocker::TabNotRunAtHead,
+        ReadinessBlocker::TabHeadNotGreen,
+        ReadinessBlocker::RunsAtHeadBelowMinimum,
+    ];
+
+    /// The `reason` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadinessBlocker::BranchNotGreen => "branch_not_green",
+            ReadinessBlocker::StaleData => "stale_data",
+            ReadinessBlocker::TabNotRunAtHead => "tab_not_run_at_head",
+            ReadinessBlocker::TabHeadNotGreen => "tab_head_not_green",
+            ReadinessBlocker::RunsAtHeadBelowMinimum => "runs_at_head_below_minimum",
         }
     }
 }
@@ -176,6 +374,121 @@ pub struct BranchReport {
     pub presubmits: Vec<PresubmitReport>,
     /// Patch release timing (release and hotfix branches).
     pub release: Option<ReleaseReport>,
+    /// Open PRs per next action, every action present (0 when none) once GitHub has answered.
+    pub queue: BTreeMap<NextAction, u32>,
+    /// The branch's `vX.Y` milestone (release and hotfix branches, once GitHub has answered).
+    pub milestone: Option<MilestoneReport>,
+    /// Whether the branch could be cut from HEAD now.
+    pub readiness: ReadinessReport,
+    /// What the next patch release will contain (release branches with a release).
+    pub release_notes_preview: Option<NotesPreview>,
+    /// Cherry-picks to un-approve during a freeze, or to re-approve after it.
+    pub freeze_worklist: FreezeWorklist,
+}
+
+/// A branch's `vX.Y` milestone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MilestoneReport {
+    /// `v1.34`.
+    pub title: String,
+    /// Whether GitHub has it.
+    pub exists: bool,
+    /// `open` or `closed`, when it exists.
+    pub state: Option<String>,
+    /// Its due date, unix seconds; None when it has none (or does not exist).
+    pub due_on: Option<i64>,
+    /// Link to the milestone, when it exists.
+    pub url: Option<String>,
+}
+
+/// Go/no-go for cutting the branch from HEAD.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReadinessReport {
+    /// Every blocking tab ran at HEAD often enough, the newest run green, on fresh data, and
+    /// the branch is green.
+    pub ready: bool,
+    /// Why not, in label order (empty when ready).
+    pub blockers: Vec<ReadinessBlocker>,
+    /// The HEAD judged.
+    pub head: Option<String>,
+    /// Per blocking tab.
+    pub tabs: Vec<TabReadiness>,
+}
+
+/// One blocking tab's part in the go/no-go.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TabReadiness {
+    /// Dashboard.
+    pub dashboard: String,
+    /// Tab.
+    pub tab: String,
+    /// Completed runs at HEAD (None when HEAD or the tab's columns are unknown).
+    pub runs_at_head: Option<u32>,
+    /// Runs at HEAD it needs (`readiness.min_runs_at_head`, or a `readiness.tabs` override).
+    pub required: u32,
+    /// Whether the newest completed run at HEAD was green.
+    pub head_green: Option<bool>,
+    /// What keeps this tab from go, if anything.
+    pub blocker: Option<ReadinessBlocker>,
+    /// Link to the tab.
+    pub url: String,
+}
+
+/// The PRs merged into a branch since its last patch release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotesPreview {
+    /// The release they come after, e.g. `v1.34.3`.
+    pub since_release: PatchVersion,
+    /// Its publish time, unix seconds.
+    pub since: i64,
+    /// Whether every merged PR was read (false while a search is pending or was cut short).
+    pub complete: bool,
+    /// Newest merge first.
+    pub merged: Vec<MergedPullRequestReport>,
+}
+
+/// One PR merged since the last release, with what the release notes will say of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MergedPullRequestReport {
+    /// PR number.
+    pub number: u64,
+    /// Title (upstream text).
+    pub title: String,
+    /// Link.
+    pub url: String,
+    /// Author login.
+    pub author: Option<String>,
+    /// When it merged, unix seconds.
+    pub merged_at: i64,
+    /// Its kind, for grouping.
+    pub kind: ChangeKind,
+    /// Parent PRs (an automated cherry-pick).
+    pub parents: Vec<u64>,
+    /// Its notes: own, or the parents'.
+    pub release_notes: Vec<ReleaseNoteReport>,
+}
+
+/// The freeze's two lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FreezeWorklist {
+    /// While frozen: approved cherry-picks that are not ready (un-approve them for the freeze).
+    pub to_unapprove: Vec<u64>,
+    /// After the release that ended a freeze: open PRs whose `cherry-pick-approved` was removed
+    /// during it (re-approve them).
+    pub to_reapprove: Vec<ReapprovalReport>,
+    /// The freeze the re-approvals are from: the release that ended it.
+    pub ended_by: Option<PatchVersion>,
+}
+
+/// A PR whose approval was removed during the freeze.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReapprovalReport {
+    /// PR number.
+    pub number: u64,
+    /// When `cherry-pick-approved` was removed, unix seconds.
+    pub removed_at: i64,
+    /// Who removed it (public GitHub login).
+    pub removed_by: Option<String>,
 }
 
 /// Open PRs per condition. Serialised as one map: `{"open": 9, "untriaged": 2, ...}`.
@@ -288,6 +601,10 @@ pub struct PullRequestReport {
     pub created_at: Option<i64>,
     /// Last updated, unix seconds.
     pub updated_at: Option<i64>,
+    /// What it needs next.
+    pub next_action: NextAction,
+    /// Its release notes: its own, or one per parent for an automated cherry-pick.
+    pub release_notes: Vec<ReleaseNoteReport>,
 }
 
 /// One failing context on a PR.

@@ -16,8 +16,8 @@ use crate::{
         timing::{PublishedRelease, ReleaseWindow},
     },
     snapshot::{
-        BranchReport, BranchStatus, DashboardKind, DashboardReport, FailingTestReport, Snapshot,
-        TabReport,
+        BranchReport, BranchStatus, DashboardKind, DashboardReport, FailingTestReport, NextAction,
+        Snapshot, TabReport,
     },
     sources::{
         github::model::{ParentPr, PullRequest},
@@ -197,9 +197,17 @@ fn analyze_branch(
             now,
         )
     });
+    let answered = pulls.is_some();
     let (pull_requests, pull_request_counts, presubmits) = pulls
         .map(|p| (p.pull_requests, p.counts, p.presubmits))
         .unwrap_or_default();
+    let mut queue: BTreeMap<NextAction, u32> = BTreeMap::new();
+    if answered {
+        queue = NextAction::ALL.iter().map(|a| (*a, 0)).collect();
+        for pr in &pull_requests {
+            *queue.entry(pr.next_action).or_default() += 1;
+        }
+    }
 
     BranchReport {
         name: branch.name.clone(),
@@ -212,6 +220,11 @@ fn analyze_branch(
         pull_request_counts,
         presubmits,
         release: release::release_report(&branch.name, inputs, &settings.release_window, now),
+        queue,
+        milestone: None,
+        readiness: Default::default(),
+        release_notes_preview: None,
+        freeze_worklist: Default::default(),
     }
 }
 

@@ -18,7 +18,7 @@ use crate::{
         version::BranchKind,
     },
     snapshot::{
-        Condition, DashboardKind, DashboardReport, FailingContextReport, ParentReport,
+        Condition, DashboardKind, DashboardReport, FailingContextReport, NextAction, ParentReport,
         PeriodicTwin, PrCounts, PresubmitReport, PullRequestReport,
     },
     sources::github::model::{Mergeable, ParentPr, PullRequest},
@@ -263,18 +263,20 @@ fn pull_request_report(
             branch_wide: branch_wide.contains(c.name.as_str()),
         })
         .collect();
+    let conditions = conditions(
+        pr,
+        is_release_branch,
+        named.automated,
+        &known_parents,
+        &failing_contexts,
+    );
+    let next_action = next_action(&conditions, &failing_contexts);
     PullRequestReport {
         number: pr.number,
         title: pr.title.clone(),
         url: pr.url.clone(),
         author: pr.author.clone(),
-        conditions: conditions(
-            pr,
-            is_release_branch,
-            named.automated,
-            &known_parents,
-            &failing_contexts,
-        ),
+        conditions,
         failing_contexts,
         parents: named
             .numbers
@@ -293,6 +295,43 @@ fn pull_request_report(
         milestone: pr.milestone.clone(),
         created_at: pr.created_at,
         updated_at: pr.updated_at,
+        next_action,
+        release_notes: Vec::new(),
+    }
+}
+
+/// The one thing a PR needs next, from its conditions: what must happen first comes first (a
+/// held or out-of-policy PR is not worth triaging yet; a parent must merge before its pick can
+/// be approved; a failure is the branch's when every failing context is branch-wide).
+pub(super) fn next_action(
+    conditions: &[Condition],
+    failing_contexts: &[FailingContextReport],
+) -> NextAction {
+    let has = |condition: Condition| conditions.contains(&condition);
+    if has(Condition::Held) {
+        NextAction::Held
+    } else if has(Condition::Enhancement) {
+        NextAction::NeedsException
+    } else if has(Condition::ParentNotMerged) {
+        NextAction::WaitingForParent
+    } else if has(Condition::Untriaged) {
+        NextAction::Triage
+    } else if has(Condition::NeedsReview) {
+        NextAction::NeedsReview
+    } else if has(Condition::MissingReleaseNote) {
+        NextAction::MissingReleaseNote
+    } else if has(Condition::NeedsRebase) {
+        NextAction::NeedsRebase
+    } else if has(Condition::Failing) {
+        if failing_contexts.iter().all(|c| c.branch_wide) {
+            NextAction::BlockedByBranch
+        } else {
+            NextAction::Failing
+        }
+    } else if has(Condition::Ready) {
+        NextAction::Ready
+    } else {
+        NextAction::Waiting
     }
 }
 

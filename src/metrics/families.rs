@@ -296,9 +296,12 @@ fn source_families(snapshot: &Snapshot, out: &mut Vec<Family>) {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
     use crate::snapshot::{
-        Condition, DashboardReport, PatchVersion, PrCounts, PresubmitReport, PullRequestReport,
-        RateLimitReport, ReleaseReport, Source, SourceReport, TabReport,
+        Condition, DashboardReport, FreezeWorklist, NextAction, PatchVersion, PrCounts,
+        PresubmitReport, PullRequestReport, RateLimitReport, ReadinessReport, ReleaseReport,
+        Source, SourceReport, TabReport,
     };
 
     /// A snapshot in which every family has at least one series.
@@ -349,6 +352,8 @@ pub(super) mod tests {
                     milestone: None,
                     created_at: None,
                     updated_at: None,
+                    next_action: NextAction::Ready,
+                    release_notes: Vec::new(),
                 }],
                 pull_request_counts: counts,
                 presubmits: vec![PresubmitReport {
@@ -370,6 +375,11 @@ pub(super) mod tests {
                     end_of_life_at: Some(1_800_000_000),
                     ..ReleaseReport::default()
                 }),
+                queue: BTreeMap::new(),
+                milestone: None,
+                readiness: ReadinessReport::default(),
+                release_notes_preview: None,
+                freeze_worklist: FreezeWorklist::default(),
             }],
             sources: vec![SourceReport {
                 source: Source::Github,
