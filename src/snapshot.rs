@@ -5,7 +5,7 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use arc_swap::ArcSwap;
-use serde::{Serialize, Serializer, ser::SerializeMap};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, ser::SerializeMap};
 
 pub use crate::k8s::{
     ci::{ContextState, TabStatus},
@@ -15,7 +15,7 @@ pub use crate::k8s::{
 pub use crate::sources::Source;
 
 /// A branch's overall health from its blocking dashboards.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BranchStatus {
     /// Every blocking tab with results passing (or acceptable).
@@ -53,7 +53,7 @@ impl BranchStatus {
 }
 
 /// Whether a dashboard sets the branch status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DashboardKind {
     /// Its tabs decide the branch status.
@@ -63,7 +63,7 @@ pub enum DashboardKind {
 }
 
 /// A condition an open PR can meet (non-exclusive).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
     /// Carries `do-not-merge/cherry-pick-not-approved`.
@@ -147,7 +147,7 @@ impl Condition {
 
 /// What a cherry-pick needs next: the one thing standing between it and a merge, so that a
 /// release manager's queue is a list of jobs. Every open PR has exactly one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NextAction {
     /// Decide whether to approve the cherry-pick (`do-not-merge/cherry-pick-not-approved`).
@@ -226,7 +226,7 @@ impl NextAction {
 }
 
 /// What a release note block says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoteState {
     /// A note the release notes tool would publish.
@@ -240,7 +240,7 @@ pub enum NoteState {
 }
 
 /// The release note of one PR, as `krel` would read it from the PR body.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseNoteReport {
     /// The PR whose body holds it: the PR itself, or a parent of an automated cherry-pick.
     pub from_pr: u64,
@@ -251,7 +251,7 @@ pub struct ReleaseNoteReport {
 }
 
 /// A kind of change, as the release notes group them (from `kind/*` labels).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// `kind/deprecation`.
@@ -289,7 +289,7 @@ impl ChangeKind {
 }
 
 /// Why a branch cannot be cut from HEAD now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadinessBlocker {
     /// The branch status is not green.
@@ -327,7 +327,7 @@ impl ReadinessBlocker {
 }
 
 /// Everything branchwatch knows, at one instant.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Unix seconds when analysis ran.
     pub generated_at: i64,
@@ -352,7 +352,7 @@ impl Snapshot {
 }
 
 /// One watched branch.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BranchReport {
     /// `master`, `release-1.34`, or hotfix `release-1.34.2`.
     pub name: String,
@@ -387,7 +387,7 @@ pub struct BranchReport {
 }
 
 /// A branch's `vX.Y` milestone.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MilestoneReport {
     /// `v1.34`.
     pub title: String,
@@ -402,7 +402,7 @@ pub struct MilestoneReport {
 }
 
 /// Go/no-go for cutting the branch from HEAD.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadinessReport {
     /// Every blocking tab ran at HEAD often enough, the newest run green, on fresh data, and
     /// the branch is green.
@@ -416,7 +416,7 @@ pub struct ReadinessReport {
 }
 
 /// One blocking tab's part in the go/no-go.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TabReadiness {
     /// Dashboard.
     pub dashboard: String,
@@ -435,7 +435,7 @@ pub struct TabReadiness {
 }
 
 /// The PRs merged into a branch since its last patch release.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotesPreview {
     /// The release they come after, e.g. `v1.34.3`.
     pub since_release: PatchVersion,
@@ -448,7 +448,7 @@ pub struct NotesPreview {
 }
 
 /// One PR merged since the last release, with what the release notes will say of it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedPullRequestReport {
     /// PR number.
     pub number: u64,
@@ -469,7 +469,7 @@ pub struct MergedPullRequestReport {
 }
 
 /// The freeze's two lists.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FreezeWorklist {
     /// While frozen: approved cherry-picks that are not ready (un-approve them for the freeze).
     pub to_unapprove: Vec<u64>,
@@ -481,7 +481,7 @@ pub struct FreezeWorklist {
 }
 
 /// A PR whose approval was removed during the freeze.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReapprovalReport {
     /// PR number.
     pub number: u64,
@@ -507,6 +507,23 @@ impl PrCounts {
     }
 }
 
+/// Reads what [`Serialize`] writes; a condition this version does not know is skipped (a newer
+/// instance's status read with `report --from`).
+impl<'de> Deserialize<'de> for PrCounts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, u32>::deserialize(deserializer)?;
+        let mut counts = PrCounts::default();
+        for (key, count) in map {
+            if key == "open" {
+                counts.open = Some(count);
+            } else if let Some(condition) = Condition::ALL.iter().find(|c| c.as_str() == key) {
+                counts.by_condition.insert(*condition, count);
+            }
+        }
+        Ok(counts)
+    }
+}
+
 impl Serialize for PrCounts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -521,7 +538,7 @@ impl Serialize for PrCounts {
 }
 
 /// One dashboard of a branch.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DashboardReport {
     /// Dashboard name.
     pub name: String,
@@ -538,7 +555,7 @@ pub struct DashboardReport {
 }
 
 /// One tab, with readiness at the branch HEAD.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TabReport {
     /// The tab name exactly as TestGrid shows it.
     pub name: String,
@@ -566,7 +583,7 @@ pub struct TabReport {
 }
 
 /// One failing row of a tab.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FailingTestReport {
     /// Row name, e.g. `Overall` or a test name.
     pub name: String,
@@ -577,7 +594,7 @@ pub struct FailingTestReport {
 }
 
 /// One open PR as the release manager needs to see it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PullRequestReport {
     /// PR number.
     pub number: u64,
@@ -608,7 +625,7 @@ pub struct PullRequestReport {
 }
 
 /// One failing context on a PR.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FailingContextReport {
     /// Context (job) name.
     pub context: String,
@@ -623,7 +640,7 @@ pub struct FailingContextReport {
 }
 
 /// A cherry-pick's parent PR.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ParentReport {
     /// Parent PR number.
     pub number: u64,
@@ -634,7 +651,7 @@ pub struct ParentReport {
 }
 
 /// One presubmit context across a branch's open PRs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PresubmitReport {
     /// Context (job) name.
     pub context: String,
@@ -651,7 +668,7 @@ pub struct PresubmitReport {
 }
 
 /// A presubmit's periodic twin on TestGrid.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PeriodicTwin {
     /// Dashboard of the twin.
     pub dashboard: String,
@@ -666,7 +683,7 @@ pub struct PeriodicTwin {
 }
 
 /// Patch release timing for a release branch.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ReleaseReport {
     /// Latest patch release, e.g. `v1.34.3`.
     pub last_release: Option<PatchVersion>,
@@ -700,7 +717,7 @@ pub struct ReleaseReport {
 }
 
 /// One source's health.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SourceReport {
     /// The source.
     pub source: Source,
@@ -719,7 +736,7 @@ pub struct SourceReport {
 }
 
 /// A GitHub rate limit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RateLimitReport {
     /// `core`, `graphql` or `search`.
     pub resource: String,

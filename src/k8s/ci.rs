@@ -83,7 +83,7 @@ impl TabStatus {
 }
 
 /// The state of a presubmit on a PR's head commit, reduced to what the rules need.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContextState {
     /// Passed (also neutral and skipped check runs).

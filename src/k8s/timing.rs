@@ -27,7 +27,7 @@ pub struct PublishedRelease {
 }
 
 /// Where the time since the last patch release falls against the release window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WindowState {
     /// Fewer whole days than the window's minimum.

@@ -130,6 +130,14 @@ impl serde::Serialize for PatchVersion {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for PatchVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        PatchVersion::parse_tag(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a patch version: {text:?}")))
+    }
+}
+
 impl fmt::Display for PatchVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "v{}.{}.{}", self.major, self.minor, self.patch)

@@ -10,7 +10,9 @@ use ::http::{HeaderMap, StatusCode};
 use prometheus::{IntCounter, IntCounterVec};
 
 /// An upstream, as named in the `source` metric label.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// TestGrid summaries and column headers.

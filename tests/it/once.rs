@@ -862,3 +862,17 @@ async fn well_formed_wrong_answers_are_decode_errors_and_the_last_good_data_stay
     assert!(count(&app, Source::Github, Outcome::DecodeError) >= 1);
     assert!(count(&app, Source::Schedule, Outcome::DecodeError) >= 1);
 }
+
+/// `report --from` reads a running instance's `/api/v1/status` back into a snapshot: what the
+/// status API writes, the snapshot type reads, and writes again unchanged.
+#[tokio::test]
+async fn the_status_json_reads_back_into_the_same_snapshot() {
+    let upstream = replay(Moment::BranchRed).await;
+    let app = pinned_app(config_for(&upstream, TestgridApi::V1));
+    assert!(app.once().await.is_empty());
+    let written = serde_json::to_value(&*app.snapshot()).unwrap();
+    assert!(written["branches"][1]["pull_requests"][0]["next_action"].is_string());
+    let read: Snapshot = serde_json::from_value(written.clone()).expect("status JSON reads back");
+    assert_eq!(serde_json::to_value(&read).unwrap(), written);
+    assert_eq!(read.branches.len(), 5);
+}
