@@ -144,6 +144,16 @@ impl PrBuilder {
         self
     }
 
+    pub(crate) fn body(mut self, body: &str) -> Self {
+        self.pr.body = body.to_string();
+        self
+    }
+
+    pub(crate) fn milestone(mut self, milestone: Option<&str>) -> Self {
+        self.pr.milestone = milestone.map(str::to_string);
+        self
+    }
+
     pub(crate) fn title(mut self, title: &str) -> Self {
         self.pr.title = title.to_string();
         self

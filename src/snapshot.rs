@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, ser::SerializeMap}
 
 pub use crate::k8s::{
     ci::{ContextState, TabStatus},
+    release_note::{ChangeKind, NoteState},
     timing::WindowState,
     version::PatchVersion,
 };
@@ -225,20 +226,6 @@ impl NextAction {
     }
 }
 
-/// What a release note block says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoteState {
-    /// A note the release notes tool would publish.
-    Written,
-    /// The block is empty or says `NONE` (or `N/A`): no note.
-    None,
-    /// No ```` ```release-note ```` block at all.
-    Absent,
-    /// The body could not be read (a parent GitHub no longer has, or not fetched yet).
-    Unknown,
-}
-
 /// The release note of one PR, as `krel` would read it from the PR body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseNoteReport {
@@ -250,40 +237,13 @@ pub struct ReleaseNoteReport {
     pub text: Option<String>,
 }
 
-/// A kind of change, as the release notes group them (from `kind/*` labels).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    /// `kind/deprecation`.
-    Deprecation,
-    /// `kind/api-change`.
-    ApiChange,
-    /// `kind/feature`.
-    Feature,
-    /// `kind/documentation`.
-    Documentation,
-    /// `kind/failing-test`.
-    FailingTest,
-    /// `kind/bug` or `kind/regression`.
-    Bug,
-    /// `kind/cleanup`, `kind/flake` and other kinds.
-    Other,
-    /// No `kind/*` label.
-    Uncategorized,
-}
-
-impl ChangeKind {
-    /// The section title the release notes use.
-    pub fn title(self) -> &'static str {
-        match self {
-            ChangeKind::Deprecation => "Deprecation",
-            ChangeKind::ApiChange => "API Change",
-            ChangeKind::Feature => "Feature",
-            ChangeKind::Documentation => "Documentation",
-            ChangeKind::FailingTest => "Failing Test",
-            ChangeKind::Bug => "Bug or Regression",
-            ChangeKind::Other => "Other (Cleanup or Flake)",
-            ChangeKind::Uncategorized => "Uncategorized",
+impl ReleaseNoteReport {
+    /// The note of PR `from_pr`.
+    pub fn from_note(from_pr: u64, note: crate::k8s::release_note::Note) -> ReleaseNoteReport {
+        ReleaseNoteReport {
+            from_pr,
+            state: note.state,
+            text: note.text,
         }
     }
 }

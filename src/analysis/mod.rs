@@ -3,12 +3,16 @@
 //! clock, no I/O, no configuration types.
 
 mod branch;
+mod playbook;
 mod pulls;
 mod release;
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
 
-pub use self::pulls::BranchWideRule;
+pub use self::{playbook::ReadinessRule, pulls::BranchWideRule};
 use crate::{
     k8s::{
         eol::EndOfLife,
@@ -20,7 +24,7 @@ use crate::{
         Snapshot, TabReport,
     },
     sources::{
-        github::model::{ParentPr, PullRequest},
+        github::model::{LabelRemoval, MergedSince, Milestone, ParentPr, PullRequest},
         testgrid::model::{ColumnHeader, DashboardSummary, dashboard_url, tab_url},
     },
 };
@@ -71,6 +75,15 @@ pub struct Inputs {
     pub pull_requests: BTreeMap<String, Vec<PullRequest>>,
     /// Parent PRs of cherry-picks, by number.
     pub parents: BTreeMap<u64, ParentPr>,
+    /// Parents asked for that GitHub does not have (deleted, or an issue's number).
+    pub missing_parents: BTreeSet<u64>,
+    /// The repository's newest milestones; None until GitHub has answered.
+    pub milestones: Option<Vec<Milestone>>,
+    /// PRs merged into each release branch since its last patch release.
+    pub merged: BTreeMap<String, MergedSince>,
+    /// Label removals since the last freeze began, of open PRs that lack
+    /// `cherry-pick-approved` after it.
+    pub label_removals: BTreeMap<u64, Vec<LabelRemoval>>,
     /// Every published patch release known (all minors).
     pub releases: Vec<PublishedRelease>,
     pub schedule: Option<Schedule>,
@@ -89,6 +102,9 @@ pub struct Settings {
     pub stale_after: Duration,
     pub branch_wide: BranchWideRule,
     pub release_window: ReleaseWindow,
+    pub readiness: ReadinessRule,
+    /// `privacy.embargo`: no PR title, author or note text in the snapshot.
+    pub embargo: bool,
 }
 
 /// Analyses every watched branch at `now`. The snapshot's `sources` and `github_rate_limits`
@@ -108,11 +124,14 @@ pub fn analyze(
         .iter()
         .map(|b| (b.name.clone(), (b.status, b.status_since)))
         .collect();
-    let snapshot = Snapshot {
+    let mut snapshot = Snapshot {
         generated_at: now,
         branches,
         ..Snapshot::default()
     };
+    if settings.embargo {
+        embargo(&mut snapshot);
+    }
     (snapshot, next_history)
 }
 
@@ -191,7 +210,10 @@ fn analyze_branch(
             &branch.name,
             prs,
             head.as_deref(),
-            &inputs.parents,
+            &pulls::Parents {
+                found: &inputs.parents,
+                missing: &inputs.missing_parents,
+            },
             &dashboards,
             &settings.branch_wide,
             now,
@@ -209,7 +231,34 @@ fn analyze_branch(
         }
     }
 
+    let (release, ended_freeze) =
+        match release::release_report(&branch.name, inputs, &settings.release_window, now) {
+            Some((report, freeze)) => (Some(report), freeze),
+            None => (None, None),
+        };
+    let readiness = playbook::readiness(
+        status,
+        &dashboards,
+        head.as_deref(),
+        oldest_fetch,
+        settings.stale_after,
+        &settings.readiness,
+        now,
+    );
+    let freeze_worklist = playbook::freeze_worklist(
+        release.as_ref(),
+        ended_freeze,
+        &pull_requests,
+        &inputs.label_removals,
+    );
     BranchReport {
+        milestone: playbook::milestone(&branch.name, inputs.milestones.as_deref()),
+        release_notes_preview: playbook::notes_preview(
+            &branch.name,
+            release.as_ref(),
+            inputs.merged.get(&branch.name),
+            &inputs.parents,
+        ),
         name: branch.name.clone(),
         status,
         status_since,
@@ -219,12 +268,10 @@ fn analyze_branch(
         pull_requests,
         pull_request_counts,
         presubmits,
-        release: release::release_report(&branch.name, inputs, &settings.release_window, now),
+        release,
         queue,
-        milestone: None,
-        readiness: Default::default(),
-        release_notes_preview: None,
-        freeze_worklist: Default::default(),
+        readiness,
+        freeze_worklist,
     }
 }
 
@@ -285,6 +332,32 @@ fn dashboard_report(
     }
 }
 
+/// Embargo-safe mode: what GitHub users wrote — titles, authors, notes, who took a label off —
+/// is dropped; numbers, states, labels and links stay.
+fn embargo(snapshot: &mut Snapshot) {
+    for branch in &mut snapshot.branches {
+        for pr in &mut branch.pull_requests {
+            pr.title.clear();
+            pr.author = None;
+            for note in &mut pr.release_notes {
+                note.text = None;
+            }
+        }
+        if let Some(preview) = &mut branch.release_notes_preview {
+            for pr in &mut preview.merged {
+                pr.title.clear();
+                pr.author = None;
+                for note in &mut pr.release_notes {
+                    note.text = None;
+                }
+            }
+        }
+        for item in &mut branch.freeze_worklist.to_reapprove {
+            item.removed_by = None;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,6 +378,8 @@ mod tests {
                 failure_window: Duration::from_secs(72 * 3600),
             },
             release_window: ReleaseWindow::default(),
+            readiness: ReadinessRule::default(),
+            embargo: false,
         }
     }
 

@@ -11,15 +11,16 @@ use crate::{
     k8s::{
         cherry_pick::{
             self, AREA_DEPENDENCY, BLOCKING_LABELS, CHERRY_PICK_APPROVED, CHERRY_PICK_NOT_APPROVED,
-            HOLD, NEEDS_REBASE, RELEASE_NOTE_NEEDED, REQUIRED_LABELS, TIDE_CONTEXT,
-            has_release_note_label, is_dependency_title, touches_dependencies,
+            CherryPickParents, HOLD, NEEDS_REBASE, RELEASE_NOTE_NEEDED, REQUIRED_LABELS,
+            TIDE_CONTEXT, has_release_note_label, is_dependency_title, touches_dependencies,
         },
         ci::{job_key, same_commit},
+        release_note::{self, ENHANCEMENT_LABELS, Note, NoteState, claims_note},
         version::BranchKind,
     },
     snapshot::{
         Condition, DashboardKind, DashboardReport, FailingContextReport, NextAction, ParentReport,
-        PeriodicTwin, PrCounts, PresubmitReport, PullRequestReport,
+        PeriodicTwin, PrCounts, PresubmitReport, PullRequestReport, ReleaseNoteReport,
     },
     sources::github::model::{Mergeable, ParentPr, PullRequest},
 };
@@ -57,7 +58,7 @@ pub(super) fn analyze_branch_pull_requests(
     branch: &str,
     prs: &[PullRequest],
     head: Option<&str>,
-    parents: &BTreeMap<u64, ParentPr>,
+    parents: &Parents<'_>,
     dashboards: &[DashboardReport],
     rule: &BranchWideRule,
     now: i64,
@@ -87,10 +88,13 @@ pub(super) fn analyze_branch_pull_requests(
         })
         .collect();
 
-    let is_release_branch = !matches!(BranchKind::parse(branch), Some(BranchKind::Master));
+    let kind = BranchKind::parse(branch);
+    let milestone = kind
+        .and_then(BranchKind::minor)
+        .map(|minor| format!("v{}.{}", minor.major, minor.minor));
     let pull_requests: Vec<PullRequestReport> = prs
         .iter()
-        .map(|pr| pull_request_report(pr, is_release_branch, parents, &branch_wide))
+        .map(|pr| pull_request_report(pr, kind, milestone.as_deref(), parents, &branch_wide))
         .collect();
 
     let mut counts = PrCounts {
@@ -173,14 +177,69 @@ fn periodic_twins(dashboards: &[DashboardReport]) -> BTreeMap<String, PeriodicTw
     twins
 }
 
+/// The parents GitHub has, and the numbers it says it does not.
+pub(super) struct Parents<'a> {
+    pub found: &'a BTreeMap<u64, ParentPr>,
+    pub missing: &'a BTreeSet<u64>,
+}
+
+/// What a release-branch PR is, beyond its own labels and results.
+struct Lineage<'a> {
+    /// Made by the cherry-pick script (its notes are its parents').
+    automated: bool,
+    /// Its named parents that GitHub has.
+    known_parents: Vec<&'a ParentPr>,
+    /// No parent exists: none named, or none of those named is a PR GitHub has.
+    manual: bool,
+    /// Its release notes.
+    notes: Vec<ReleaseNoteReport>,
+}
+
+/// The release notes of a PR: its parents' for an automated cherry-pick (one each), else its
+/// own body's; `release-note-none` on the PR that holds the note means none.
+fn release_notes(
+    pr_number: u64,
+    body: &str,
+    labels: &[String],
+    named: &CherryPickParents,
+    parents: &Parents<'_>,
+) -> Vec<ReleaseNoteReport> {
+    let own =
+        || ReleaseNoteReport::from_note(pr_number, release_note::parse(body).with_labels(labels));
+    if !named.automated || named.numbers.is_empty() {
+        return vec![own()];
+    }
+    let notes: Vec<ReleaseNoteReport> = named
+        .numbers
+        .iter()
+        .map(|number| match parents.found.get(number) {
+            Some(parent) => ReleaseNoteReport::from_note(
+                *number,
+                parent.note.clone().with_labels(&parent.labels),
+            ),
+            None => ReleaseNoteReport::from_note(*number, Note::UNKNOWN),
+        })
+        .collect();
+    // Every parent gone: the pick's own body (the script copies the notes in) is all there is.
+    if notes.iter().all(|n| n.state == NoteState::Unknown)
+        && named.numbers.iter().all(|n| parents.missing.contains(n))
+    {
+        return vec![own()];
+    }
+    notes
+}
+
 /// The conditions one PR meets.
 fn conditions(
     pr: &PullRequest,
-    is_release_branch: bool,
-    automated: bool,
-    known_parents: &[&ParentPr],
+    kind: Option<BranchKind>,
+    milestone: Option<&str>,
+    lineage: &Lineage<'_>,
     failing_contexts: &[FailingContextReport],
 ) -> Vec<Condition> {
+    let is_release_branch = !matches!(kind, Some(BranchKind::Master));
+    let automated = lineage.automated;
+    let known_parents = &lineage.known_parents;
     let has = |label: &str| pr.labels.iter().any(|l| l == label);
     let pending = pr
         .contexts
@@ -197,6 +256,17 @@ fn conditions(
     } else {
         true
     };
+    // A label that claims a note over a block that is empty, `NONE` or absent: the release
+    // notes tool would find nothing.
+    let claims = claims_note(&pr.labels)
+        || (automated && known_parents.iter().any(|p| claims_note(&p.labels)));
+    let note_claimed_but_empty = claims
+        && !lineage.notes.is_empty()
+        && lineage
+            .notes
+            .iter()
+            .all(|n| matches!(n.state, NoteState::None | NoteState::Absent));
+    let missing_release_note = missing_release_note || note_claimed_but_empty;
     let parent_not_merged = known_parents.iter().any(|p| !p.merged);
     let needs_rebase = has(NEEDS_REBASE) || pr.mergeable == Mergeable::Conflicting;
     let failing = !failing_contexts.is_empty();
@@ -233,6 +303,23 @@ fn conditions(
         (Condition::Ready, ready),
         (Condition::DependencyBump, dependency_bump),
         (Condition::Draft, pr.is_draft),
+        (
+            Condition::Enhancement,
+            is_release_branch && ENHANCEMENT_LABELS.iter().any(|label| has(label)),
+        ),
+        (
+            Condition::ManualCherryPick,
+            is_release_branch && lineage.manual,
+        ),
+        (
+            Condition::NeedsReview,
+            is_release_branch && lineage.manual && !(has("lgtm") && has("approved")),
+        ),
+        (
+            Condition::NotInMilestone,
+            is_release_branch
+                && milestone.is_some_and(|wanted| pr.milestone.as_deref() != Some(wanted)),
+        ),
     ]
     .into_iter()
     .filter_map(|(condition, met)| met.then_some(condition))
@@ -241,16 +328,28 @@ fn conditions(
 
 fn pull_request_report(
     pr: &PullRequest,
-    is_release_branch: bool,
-    parents: &BTreeMap<u64, ParentPr>,
+    kind: Option<BranchKind>,
+    milestone: Option<&str>,
+    parents: &Parents<'_>,
     branch_wide: &BTreeSet<&str>,
 ) -> PullRequestReport {
+    let is_release_branch = !matches!(kind, Some(BranchKind::Master));
     let named = cherry_pick::parents(pr.number, &pr.title, &pr.body, &pr.head_ref);
     let known_parents: Vec<&ParentPr> = named
         .numbers
         .iter()
-        .filter_map(|n| parents.get(n))
+        .filter_map(|n| parents.found.get(n))
         .collect();
+    let lineage = Lineage {
+        automated: named.automated,
+        manual: named.numbers.iter().all(|n| parents.missing.contains(n)),
+        notes: if is_release_branch {
+            release_notes(pr.number, &pr.body, &pr.labels, &named, parents)
+        } else {
+            Vec::new()
+        },
+        known_parents,
+    };
     let failing_contexts: Vec<FailingContextReport> = pr
         .contexts
         .iter()
@@ -263,13 +362,7 @@ fn pull_request_report(
             branch_wide: branch_wide.contains(c.name.as_str()),
         })
         .collect();
-    let conditions = conditions(
-        pr,
-        is_release_branch,
-        named.automated,
-        &known_parents,
-        &failing_contexts,
-    );
+    let conditions = conditions(pr, kind, milestone, &lineage, &failing_contexts);
     let next_action = next_action(&conditions, &failing_contexts);
     PullRequestReport {
         number: pr.number,
@@ -283,8 +376,9 @@ fn pull_request_report(
             .iter()
             .map(|n| ParentReport {
                 number: *n,
-                merged: parents.get(n).map(|p| p.merged),
+                merged: parents.found.get(n).map(|p| p.merged),
                 url: parents
+                    .found
                     .get(n)
                     .map(|p| p.url.clone())
                     .filter(|u| !u.is_empty())
@@ -296,13 +390,14 @@ fn pull_request_report(
         created_at: pr.created_at,
         updated_at: pr.updated_at,
         next_action,
-        release_notes: Vec::new(),
+        release_notes: lineage.notes,
     }
 }
 
 /// The one thing a PR needs next, from its conditions: what must happen first comes first (a
-/// held or out-of-policy PR is not worth triaging yet; a parent must merge before its pick can
-/// be approved; a failure is the branch's when every failing context is branch-wide).
+/// held PR, or an enhancement without an approved exception, is not worth triaging yet; a
+/// parent must merge before its pick can be approved; a failure is the branch's when every
+/// failing context is branch-wide).
 pub(super) fn next_action(
     conditions: &[Condition],
     failing_contexts: &[FailingContextReport],
@@ -310,7 +405,7 @@ pub(super) fn next_action(
     let has = |condition: Condition| conditions.contains(&condition);
     if has(Condition::Held) {
         NextAction::Held
-    } else if has(Condition::Enhancement) {
+    } else if has(Condition::Enhancement) && !has(Condition::CherryPickApproved) {
         NextAction::NeedsException
     } else if has(Condition::ParentNotMerged) {
         NextAction::WaitingForParent
@@ -378,7 +473,10 @@ mod tests {
                         number: n,
                         merged: true,
                         url: String::new(),
-                        labels: vec!["release-note".into()],
+                        labels: vec!["release-note".into(), "kind/bug".into()],
+                        note: release_note::parse(
+                            "Fixes #1.\n\n```release-note\nFixed a thing.\n```",
+                        ),
                     },
                 )
             })
@@ -390,7 +488,16 @@ mod tests {
     }
 
     fn analyze_with(prs: &[PullRequest], parents: &BTreeMap<u64, ParentPr>) -> BranchPulls {
-        analyze_branch_pull_requests("release-1.34", prs, Some(TIP), parents, &[], &rule(), NOW)
+        analyze_missing(prs, parents, &BTreeSet::new())
+    }
+
+    fn analyze_missing(
+        prs: &[PullRequest],
+        found: &BTreeMap<u64, ParentPr>,
+        missing: &BTreeSet<u64>,
+    ) -> BranchPulls {
+        let parents = Parents { found, missing };
+        analyze_branch_pull_requests("release-1.34", prs, Some(TIP), &parents, &[], &rule(), NOW)
     }
 
     fn conditions_of(result: &BranchPulls, number: u64) -> Vec<Condition> {
@@ -588,12 +695,277 @@ mod tests {
             "master",
             &[p],
             Some(TIP),
-            &BTreeMap::new(),
+            &Parents {
+                found: &BTreeMap::new(),
+                missing: &BTreeSet::new(),
+            },
             &[],
             &rule(),
             NOW,
         );
         assert_eq!(conditions_of(&result, 5001), vec![Condition::Ready]);
         let _ = fixtures::CONTEXTS;
+    }
+
+    fn report(result: &BranchPulls, number: u64) -> &PullRequestReport {
+        result
+            .pull_requests
+            .iter()
+            .find(|p| p.number == number)
+            .unwrap()
+    }
+
+    fn parent(number: u64, labels: &[&str], body: &str) -> (u64, ParentPr) {
+        (
+            number,
+            ParentPr {
+                number,
+                merged: true,
+                url: format!("https://github.com/kubernetes/kubernetes/pull/{number}"),
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                note: release_note::parse(body),
+            },
+        )
+    }
+
+    /// A hand-made pick from the PR template (no `Cherry pick of` line), with `note`.
+    fn manual(number: u64, labels: &[&str], note: &str) -> PullRequest {
+        pr(number, NOW)
+            .labels(labels)
+            .hand_made(
+                "[release-1.34] kubelet: fix a panic",
+                &format!(
+                    "#### What type of PR is this?\r\n/kind bug\r\n\r\n#### Does this PR introduce a user-facing change?\r\n<!--\r\nIf no, just write \"NONE\" in the release-note block below.\r\n-->\r\n```release-note\r\n{note}\r\n```\r\n"
+                ),
+            )
+            .build()
+    }
+
+    #[test]
+    fn a_feature_on_a_release_branch_is_an_enhancement_that_needs_an_exception_first() {
+        let labels = [
+            "kind/feature",
+            "do-not-merge/cherry-pick-not-approved",
+            "release-note",
+        ];
+        let result = analyze(&[pr(5001, NOW).labels(&labels).build()]);
+        let feature = report(&result, 5001);
+        assert!(feature.conditions.contains(&Condition::Enhancement));
+        assert_eq!(feature.next_action, NextAction::NeedsException);
+        // Once a release manager approved it (with the owners' exception) the pick moves on.
+        let mut approved = APPROVED.to_vec();
+        approved.push("kind/api-change");
+        let result = analyze(&[pr(5002, NOW).labels(&approved).build()]);
+        assert!(
+            report(&result, 5002)
+                .conditions
+                .contains(&Condition::Enhancement)
+        );
+        assert_eq!(report(&result, 5002).next_action, NextAction::Ready);
+        // master takes features: no condition there.
+        let master = analyze_branch_pull_requests(
+            "master",
+            &[pr(5003, NOW).labels(&["kind/feature"]).build()],
+            Some(TIP),
+            &Parents {
+                found: &BTreeMap::new(),
+                missing: &BTreeSet::new(),
+            },
+            &[],
+            &rule(),
+            NOW,
+        );
+        assert!(
+            !report(&master, 5003)
+                .conditions
+                .contains(&Condition::Enhancement)
+        );
+    }
+
+    #[test]
+    fn a_pick_without_a_parent_is_manual_and_needs_the_usual_review() {
+        let unreviewed = manual(
+            5001,
+            &["cherry-pick-approved", "cncf-cla: yes", "release-note"],
+            "Fixed a kubelet panic.",
+        );
+        let reviewed = manual(5002, &APPROVED, "Fixed a kubelet panic.");
+        let result = analyze_with(&[unreviewed, reviewed], &BTreeMap::new());
+        let first = report(&result, 5001);
+        assert!(first.conditions.contains(&Condition::ManualCherryPick));
+        assert!(first.conditions.contains(&Condition::NeedsReview));
+        assert_eq!(first.next_action, NextAction::NeedsReview);
+        let second = report(&result, 5002);
+        assert!(second.conditions.contains(&Condition::ManualCherryPick));
+        assert!(!second.conditions.contains(&Condition::NeedsReview));
+        assert_eq!(second.next_action, NextAction::Ready);
+    }
+
+    #[test]
+    fn a_pick_whose_parent_was_deleted_is_manual_but_one_not_read_yet_is_not() {
+        let pick = pr(5001, NOW).labels(&APPROVED).build();
+        let deleted: BTreeSet<u64> = [4001].into();
+        let result = analyze_missing(std::slice::from_ref(&pick), &BTreeMap::new(), &deleted);
+        let conditions = &report(&result, 5001).conditions;
+        assert!(conditions.contains(&Condition::ManualCherryPick));
+        assert!(
+            !conditions.contains(&Condition::NeedsReview),
+            "it has lgtm and approved"
+        );
+        // Its own body still carries the note the script copied in.
+        assert_eq!(
+            report(&result, 5001).release_notes,
+            vec![ReleaseNoteReport {
+                from_pr: 5001,
+                state: NoteState::Written,
+                text: Some("Fixed a thing.".into())
+            }]
+        );
+        let unknown = analyze_missing(&[pick], &BTreeMap::new(), &BTreeSet::new());
+        assert!(
+            !report(&unknown, 5001)
+                .conditions
+                .contains(&Condition::ManualCherryPick)
+        );
+    }
+
+    #[test]
+    fn a_pick_outside_its_branch_milestone_is_flagged() {
+        let prs = [
+            pr(5001, NOW).labels(&APPROVED).milestone(None).build(),
+            pr(5002, NOW)
+                .labels(&APPROVED)
+                .milestone(Some("v1.33"))
+                .build(),
+            pr(5003, NOW)
+                .labels(&APPROVED)
+                .milestone(Some("v1.34"))
+                .build(),
+        ];
+        let result = analyze(&prs);
+        assert!(
+            report(&result, 5001)
+                .conditions
+                .contains(&Condition::NotInMilestone)
+        );
+        assert!(
+            report(&result, 5002)
+                .conditions
+                .contains(&Condition::NotInMilestone)
+        );
+        assert!(
+            !report(&result, 5003)
+                .conditions
+                .contains(&Condition::NotInMilestone)
+        );
+    }
+
+    #[test]
+    fn an_automated_pick_shows_each_parents_note_and_a_manual_one_its_own() {
+        let two = pr(5001, NOW)
+            .labels(&APPROVED)
+            .title("Automated cherry pick of #4001: kubelet fix #4002: proxy fix")
+            .body("Cherry pick of #4001 #4002 on release-1.34.\n\n#4001: kubelet fix\n#4002: proxy fix")
+            .build();
+        let parents: BTreeMap<u64, ParentPr> = [
+            parent(
+                4001,
+                &["release-note", "kind/bug"],
+                "```release-note\nkubelet no longer panics when a pod has no status.\n```",
+            ),
+            parent(
+                4002,
+                &["release-note-none", "kind/cleanup"],
+                "```release-note\nNONE\n```",
+            ),
+        ]
+        .into();
+        let result = analyze_with(&[two], &parents);
+        let notes = &report(&result, 5001).release_notes;
+        assert_eq!(notes.len(), 2);
+        assert_eq!(notes[0].from_pr, 4001);
+        assert_eq!(
+            notes[0].text.as_deref(),
+            Some("kubelet no longer panics when a pod has no status.")
+        );
+        assert_eq!((notes[1].from_pr, notes[1].state), (4002, NoteState::None));
+        assert!(
+            !report(&result, 5001)
+                .conditions
+                .contains(&Condition::MissingReleaseNote)
+        );
+
+        let own = manual(5002, &APPROVED, "Fixed the kube-proxy nftables cleanup.");
+        let result = analyze_with(&[own], &BTreeMap::new());
+        assert_eq!(
+            report(&result, 5002).release_notes[0],
+            ReleaseNoteReport {
+                from_pr: 5002,
+                state: NoteState::Written,
+                text: Some("Fixed the kube-proxy nftables cleanup.".into())
+            }
+        );
+    }
+
+    #[test]
+    fn a_note_label_over_an_empty_or_none_block_is_a_missing_release_note() {
+        // The label claims a note, the block says NONE: the release notes tool finds nothing.
+        let claims_none = manual(5001, &APPROVED, "NONE");
+        let claims_empty = manual(5002, &APPROVED, "");
+        let honest_none = manual(
+            5003,
+            &[
+                "lgtm",
+                "approved",
+                "cncf-cla: yes",
+                "cherry-pick-approved",
+                "release-note-none",
+            ],
+            "NONE",
+        );
+        let written = manual(5004, &APPROVED, "Fixed a kubelet panic.");
+        let result = analyze_with(
+            &[claims_none, claims_empty, honest_none, written],
+            &BTreeMap::new(),
+        );
+        assert!(
+            report(&result, 5001)
+                .conditions
+                .contains(&Condition::MissingReleaseNote)
+        );
+        assert_eq!(
+            report(&result, 5001).next_action,
+            NextAction::MissingReleaseNote
+        );
+        assert!(
+            report(&result, 5002)
+                .conditions
+                .contains(&Condition::MissingReleaseNote)
+        );
+        assert!(
+            !report(&result, 5003)
+                .conditions
+                .contains(&Condition::MissingReleaseNote)
+        );
+        assert!(
+            !report(&result, 5004)
+                .conditions
+                .contains(&Condition::MissingReleaseNote)
+        );
+
+        // An automated pick whose parent claims a note with a NONE block.
+        let pick = pr(5005, NOW).labels(&APPROVED).build();
+        let parents: BTreeMap<u64, ParentPr> = [parent(
+            4005,
+            &["release-note", "kind/bug"],
+            "Fixes #1\r\n```release-note\r\nNONE\r\n```\r\n",
+        )]
+        .into();
+        let result = analyze_with(&[pick], &parents);
+        assert!(
+            report(&result, 5005)
+                .conditions
+                .contains(&Condition::MissingReleaseNote)
+        );
     }
 }

@@ -4,19 +4,20 @@
 use super::Inputs;
 use crate::{
     k8s::{
-        timing::{ReleaseWindow, release_timing},
+        timing::{EndedFreeze, ReleaseWindow, release_timing},
         version::BranchKind,
     },
     snapshot::ReleaseReport,
 };
 
-/// The release timing of `branch`; None for master, and before any release data arrived.
+/// The release timing of `branch`, and the freeze its last release ended; None for master, and
+/// before any release data arrived.
 pub(super) fn release_report(
     branch: &str,
     inputs: &Inputs,
     window: &ReleaseWindow,
     now: i64,
-) -> Option<ReleaseReport> {
+) -> Option<(ReleaseReport, Option<EndedFreeze>)> {
     let minor = BranchKind::parse(branch)?.minor()?;
     if inputs.releases.is_empty() && inputs.schedule.is_none() {
         return None;
@@ -31,7 +32,7 @@ pub(super) fn release_report(
         window,
         now,
     );
-    Some(ReleaseReport {
+    let report = ReleaseReport {
         last_release: timing.last_release.map(|r| r.version),
         last_release_at: timing.last_release.map(|r| r.published_at),
         days_since_last_release: timing.days_since_last_release,
@@ -46,5 +47,6 @@ pub(super) fn release_report(
         final_patch: timing.final_patch,
         past_planned_end_of_life: timing.past_planned_end_of_life,
         schedule_note: timing.schedule_note,
-    })
+    };
+    Some((report, timing.ended_freeze))
 }

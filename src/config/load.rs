@@ -15,8 +15,8 @@ use secrecy::SecretString;
 use serde_yaml_ng::{Mapping, Value};
 
 use super::{
-    BranchSelection, BranchWideConfig, Config, ConfigProblem, Env, GithubConfig, ScheduleConfig,
-    TestgridApi, TestgridConfig, defaults, show::duration_text,
+    BranchSelection, BranchWideConfig, Config, ConfigProblem, Env, GithubConfig, PrivacyConfig,
+    ReadinessConfig, ScheduleConfig, TestgridApi, TestgridConfig, defaults, show::duration_text,
 };
 use crate::k8s::{timing::ReleaseWindow, version::BranchKind};
 
@@ -36,6 +36,8 @@ pub(super) const KEYS: &[(&str, &[&str])] = &[
             "branches",
             "release_window",
             "branch_wide",
+            "readiness",
+            "privacy",
         ],
     ),
     ("github", &["api_url", "repo", "token_file"]),
@@ -50,7 +52,14 @@ pub(super) const KEYS: &[(&str, &[&str])] = &[
         "branch_wide",
         &["min_failing_prs", "min_failing_fraction", "failure_window"],
     ),
+    ("readiness", &["min_runs_at_head", "tabs"]),
+    ("privacy", &["embargo"]),
 ];
+
+/// More runs at HEAD than this is a typo: no tab runs that often between two merges.
+const MAX_RUNS_AT_HEAD: u64 = 100;
+/// Enough overrides for every blocking tab of a branch.
+const MAX_READINESS_OVERRIDES: usize = 100;
 
 /// The environment variable the token comes from when `github.token_file` is not set.
 const TOKEN_ENV: &str = "GITHUB_TOKEN";
@@ -265,6 +274,10 @@ impl Loader<'_> {
         let release_window = self.release_window(&release_window);
         let branch_wide = self.open(top.get("branch_wide"), "branch_wide");
         let branch_wide = self.branch_wide(&branch_wide);
+        let readiness = self.open(top.get("readiness"), "readiness");
+        let readiness = self.readiness(&readiness);
+        let privacy = self.open(top.get("privacy"), "privacy");
+        let privacy = self.privacy(&privacy);
         Config {
             listen,
             poll_interval: poll_interval.unwrap_or(defaults::POLL_INTERVAL),
@@ -275,6 +288,8 @@ impl Loader<'_> {
             branches,
             release_window,
             branch_wide,
+            readiness,
+            privacy,
         }
     }
 
@@ -627,6 +642,83 @@ impl Loader<'_> {
         }
     }
 
+    fn runs(&mut self, key: String, value: &Value) -> Option<u32> {
+        match value.as_u64() {
+            Some(n) if (1..=MAX_RUNS_AT_HEAD).contains(&n) => u32::try_from(n).ok(),
+            _ => {
+                self.problem(
+                    key,
+                    format!(
+                        "must be a whole number of runs, at least 1 and at most {MAX_RUNS_AT_HEAD}"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn readiness(&mut self, section: &Section) -> ReadinessConfig {
+        let min_runs_at_head = section
+            .get("min_runs_at_head")
+            .and_then(|value| self.runs(section.key("min_runs_at_head"), value))
+            .unwrap_or(defaults::MIN_RUNS_AT_HEAD);
+        let mut tabs = Vec::new();
+        match section.get("tabs") {
+            None => {}
+            Some(Value::Mapping(map)) => {
+                if map.len() > MAX_READINESS_OVERRIDES {
+                    self.problem(
+                        section.key("tabs"),
+                        format!("at most {MAX_READINESS_OVERRIDES} overrides"),
+                    );
+                }
+                for (pattern, runs) in map.iter().take(MAX_READINESS_OVERRIDES) {
+                    let Some(pattern) = scalar_text(pattern).filter(|p| !p.trim().is_empty())
+                    else {
+                        self.problem(
+                            section.key("tabs"),
+                            "each key must be a regular expression matching tab names",
+                        );
+                        continue;
+                    };
+                    let key = format!("{}[{pattern:?}]", section.key("tabs"));
+                    if let Err(error) = regex::RegexBuilder::new(&pattern)
+                        .size_limit(1 << 20)
+                        .build()
+                    {
+                        let first_line = error.to_string();
+                        let first_line = first_line.lines().last().unwrap_or("").trim().to_string();
+                        self.problem(key, format!("not a valid regular expression: {first_line}"));
+                        continue;
+                    }
+                    if let Some(runs) = self.runs(key, runs) {
+                        tabs.push((pattern, runs));
+                    }
+                }
+            }
+            Some(_) => self.problem(
+                section.key("tabs"),
+                "must be a mapping of tab-name regular expressions to runs, e.g. {'serial': 2}",
+            ),
+        }
+        ReadinessConfig {
+            min_runs_at_head,
+            tabs,
+        }
+    }
+
+    fn privacy(&mut self, section: &Section) -> PrivacyConfig {
+        let embargo = match section.get("embargo") {
+            None => false,
+            Some(Value::Bool(flag)) => *flag,
+            Some(_) => {
+                self.problem(section.key("embargo"), "must be true or false");
+                false
+            }
+        };
+        PrivacyConfig { embargo }
+    }
+
     // ---- values ----
 
     fn string(&mut self, section: &Section, key: &str) -> Option<String> {
@@ -931,7 +1023,7 @@ mod tests {
         assert!(
             found[0]
                 .message
-                .ends_with("known keys here are: listen, poll_interval, request_timeout, github, testgrid, schedule, branches, release_window, branch_wide"),
+                .ends_with("known keys here are: listen, poll_interval, request_timeout, github, testgrid, schedule, branches, release_window, branch_wide, readiness, privacy"),
             "{}",
             found[0].message
         );
@@ -968,7 +1060,16 @@ mod tests {
                 "branch_wide.min_failing_pr",
                 Some("min_failing_prs"),
             ),
-            ("readiness:\n  min_runs_at_head: 2\n", "readiness", None),
+            (
+                "readiness:\n  min_run_at_head: 2\n",
+                "readiness.min_run_at_head",
+                Some("min_runs_at_head"),
+            ),
+            (
+                "privacy:\n  embargoed: true\n",
+                "privacy.embargoed",
+                Some("embargo"),
+            ),
         ] {
             let (found, message) = only_problem(yaml);
             assert_eq!(found, key, "{yaml:?}");
@@ -1671,6 +1772,73 @@ mod tests {
             ("https://", "https://"),
         ] {
             assert_eq!(mask_userinfo(text), masked, "{text}");
+        }
+    }
+
+    #[test]
+    fn readiness_and_privacy_load_with_their_defaults_and_overrides_in_file_order() {
+        let config = load_ok("");
+        assert_eq!(config.readiness.min_runs_at_head, 1);
+        assert!(config.readiness.tabs.is_empty());
+        assert!(!config.privacy.embargo);
+        let config = load_ok(
+            "readiness:\n  min_runs_at_head: 2\n  tabs:\n    'serial': 3\n    '^gce-.*-scale': 4\n    '.*': 1\nprivacy:\n  embargo: true\n",
+        );
+        assert_eq!(config.readiness.min_runs_at_head, 2);
+        assert_eq!(
+            config.readiness.tabs,
+            vec![
+                ("serial".to_string(), 3),
+                ("^gce-.*-scale".to_string(), 4),
+                (".*".to_string(), 1)
+            ]
+        );
+        assert!(config.privacy.embargo);
+    }
+
+    #[test]
+    fn bad_readiness_and_privacy_values_name_their_key() {
+        for (yaml, key, words) in [
+            (
+                "readiness:\n  min_runs_at_head: 0\n",
+                "readiness.min_runs_at_head",
+                "at least 1",
+            ),
+            (
+                "readiness:\n  min_runs_at_head: 1000\n",
+                "readiness.min_runs_at_head",
+                "at most 100",
+            ),
+            (
+                "readiness:\n  min_runs_at_head: two\n",
+                "readiness.min_runs_at_head",
+                "whole number",
+            ),
+            (
+                "readiness:\n  tabs: [serial]\n",
+                "readiness.tabs",
+                "mapping",
+            ),
+            (
+                "readiness:\n  tabs:\n    'serial(': 2\n",
+                "readiness.tabs[\"serial(\"]",
+                "not a valid regular expression",
+            ),
+            (
+                "readiness:\n  tabs:\n    serial: 0\n",
+                "readiness.tabs[\"serial\"]",
+                "at least 1",
+            ),
+            (
+                "privacy:\n  embargo: sometimes\n",
+                "privacy.embargo",
+                "true or false",
+            ),
+            ("privacy: true\n", "privacy", "mapping"),
+        ] {
+            let (found, message) = only_problem(yaml);
+            assert_eq!(found, key, "{yaml:?}");
+            assert!(message.contains(words), "{yaml:?}: {message}");
         }
     }
 }

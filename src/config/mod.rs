@@ -52,6 +52,8 @@ pub mod defaults {
     pub const MIN_FAILING_FRACTION: f64 = 0.5;
     /// Failures against a base older than this say nothing about today's branch.
     pub const FAILURE_WINDOW: Duration = Duration::from_secs(72 * 3600);
+    /// One green run of every blocking tab at HEAD.
+    pub const MIN_RUNS_AT_HEAD: u32 = 1;
 }
 
 /// The fully validated configuration.
@@ -75,6 +77,35 @@ pub struct Config {
     pub release_window: ReleaseWindow,
     /// Thresholds of the branch-wide presubmit failure rule.
     pub branch_wide: BranchWideConfig,
+    /// When a branch is ready to be cut from HEAD.
+    pub readiness: ReadinessConfig,
+    /// What may be shown.
+    pub privacy: PrivacyConfig,
+}
+
+/// `readiness.*`: how many completed runs at HEAD each blocking tab needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadinessConfig {
+    /// Every tab, unless an override matches.
+    pub min_runs_at_head: u32,
+    /// `tab regex → runs`, first match wins, in file order (each a valid regex).
+    pub tabs: Vec<(String, u32)>,
+}
+
+impl Default for ReadinessConfig {
+    fn default() -> Self {
+        ReadinessConfig {
+            min_runs_at_head: defaults::MIN_RUNS_AT_HEAD,
+            tabs: Vec::new(),
+        }
+    }
+}
+
+/// `privacy.*`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrivacyConfig {
+    /// Security releases: no PR title, author, body or note text anywhere.
+    pub embargo: bool,
 }
 
 /// GitHub settings (`github.*`).

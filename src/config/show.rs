@@ -20,6 +20,20 @@ struct View<'a> {
     branches: BranchesView<'a>,
     release_window: ReleaseWindowView,
     branch_wide: BranchWideView,
+    readiness: ReadinessView,
+    privacy: PrivacyView,
+}
+
+#[derive(Serialize)]
+struct ReadinessView {
+    min_runs_at_head: u32,
+    /// A map in file order (first match wins), so not a `BTreeMap`.
+    tabs: serde_yaml_ng::Mapping,
+}
+
+#[derive(Serialize)]
+struct PrivacyView {
+    embargo: bool,
 }
 
 #[derive(Serialize)]
@@ -140,6 +154,23 @@ fn view(config: &Config) -> View<'_> {
             min_failing_fraction: config.branch_wide.min_failing_fraction,
             failure_window: duration_text(config.branch_wide.failure_window),
         },
+        readiness: ReadinessView {
+            min_runs_at_head: config.readiness.min_runs_at_head,
+            tabs: config
+                .readiness
+                .tabs
+                .iter()
+                .map(|(pattern, runs)| {
+                    (
+                        serde_yaml_ng::Value::String(pattern.clone()),
+                        serde_yaml_ng::Value::Number((*runs).into()),
+                    )
+                })
+                .collect(),
+        },
+        privacy: PrivacyView {
+            embargo: config.privacy.embargo,
+        },
     }
 }
 
@@ -222,6 +253,13 @@ branch_wide:
   min_failing_prs: 10000
   min_failing_fraction: 0.3333333333333333
   failure_window: 1h30m
+readiness:
+  min_runs_at_head: 2
+  tabs:
+    "serial$": 3
+    "- #x: [y]": 1
+privacy:
+  embargo: true
 "##
         )
     }

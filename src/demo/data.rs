@@ -14,6 +14,18 @@ pub(crate) const RED_WINDOW: (i64, i64) = (60, 360);
 pub(crate) const PRESUBMIT_WINDOW: (i64, i64) = (45, 360);
 /// A release-1.36 scale tab is stale during this window.
 pub(crate) const STALE_WINDOW: (i64, i64) = (180, 480);
+/// release-1.36 is frozen for v1.36.8; at this phase its release manager takes
+/// `cherry-pick-approved` off a held pick that cannot be ready in time.
+pub(crate) const UNAPPROVE_AT: i64 = 240;
+/// v1.36.8 is published at this phase, ending the freeze: the pick un-approved during it is to
+/// be re-approved.
+pub(crate) const RELEASE_AT: i64 = 420;
+/// release-1.37's slow scale job, which needs two runs at HEAD (the demo's `readiness.tabs`).
+pub const SLOW_TAB: &str = "gce-1.37-scale-performance-100";
+/// Its runs at HEAD from these phases on: release-1.37 becomes ready at the last.
+pub(crate) const SLOW_TAB_RUNS: [(i64, usize); 3] = [(0, 0), (150, 1), (300, 2)];
+/// The held release-1.36 pick whose approval is taken off during the freeze (its index).
+pub(crate) const UNAPPROVED_PICK: u64 = 3;
 
 /// The branches the demo repository has open for development.
 pub const BRANCHES: [&str; 5] = [
@@ -183,13 +195,27 @@ pub fn tabs(branch: &str, blocking: bool, dashboard: &str, now: i64, phase: i64)
             let interval_minutes = [30, 60, 120, 180, 360][(h % 5) as usize];
             let last_run = now - (h % (interval_minutes as u64 * 60)) as i64 - 300;
             let last_update = now - (h % 240) as i64 - 60;
-            let runs_at_head = (h % 4) as usize + usize::from(interval_minutes <= 60);
+            let mut runs_at_head = (h % 4) as usize + usize::from(interval_minutes <= 60);
+            // release-1.37 is being prepared: every blocking job has run at HEAD but the slow
+            // scale job, which gets there during the loop.
+            if branch == "release-1.37" && blocking {
+                runs_at_head = if name == SLOW_TAB {
+                    SLOW_TAB_RUNS
+                        .iter()
+                        .filter(|(from, _)| phase >= *from)
+                        .map(|(_, runs)| *runs)
+                        .next_back()
+                        .unwrap_or(0)
+                } else {
+                    runs_at_head.max(1)
+                };
+            }
             let mut tab = Tab {
                 name: name.clone(),
                 status: TabStatus::Passing,
                 last_run,
                 last_update,
-                latest_green: Some(if runs_at_head > 0 { head_short } else { old_short }.to_string()),
+                latest_green: Some(if runs_at_head > 0 || (branch == "release-1.37" && blocking) { head_short } else { old_short }.to_string()),
                 failing: Vec::new(),
                 runs_at_head,
                 interval_minutes,
@@ -426,6 +452,250 @@ pub struct DemoPr {
     pub parent_merged: bool,
     /// Whether the parent has a release-note label.
     pub parent_note: bool,
+    /// Its parent's release-note block says `NONE` while the label claims a note.
+    pub parent_says_none: bool,
+}
+
+/// Whether the release manager has taken the held release-1.36 pick's approval off yet.
+pub(crate) fn unapproved(phase: i64) -> bool {
+    phase >= UNAPPROVE_AT
+}
+
+/// What the release notes say of a fix, from the user's side (what changes for them) and from the
+/// code's side (what the patch does) — the difference the release manager judges.
+fn notes_of(fix: &str) -> (String, String) {
+    let subject = fix.split_once(": ").map(|(_, s)| s).unwrap_or(fix);
+    (
+        format!(
+            "Fixed a bug where {}: clusters upgraded to this patch no longer hit it.",
+            subject
+                .trim_start_matches("fix ")
+                .trim_start_matches("Fix ")
+        ),
+        format!("{fix} (adds a nil check and a unit test)"),
+    )
+}
+
+/// The body of a PR merged into master, from the PR template: CRLF line ends, the comments kept,
+/// `note` in the release-note block.
+fn master_body(fix: &str, note: &str) -> String {
+    [
+        "<!--  Thanks for sending a pull request!  Here are some tips for you:",
+        "1. If this is your first time, please read our contributor guidelines: https://git.k8s.io/community/contributors/guide/first-contribution.md",
+        "-->",
+        "",
+        "#### What type of PR is this?",
+        "/kind bug",
+        "",
+        "#### What this PR does / why we need it:",
+        fix,
+        "",
+        "#### Does this PR introduce a user-facing change?",
+        "<!--",
+        "If no, just write \"NONE\" in the release-note block below.",
+        "If yes, a release note is required:",
+        "Enter your extended release note in the block below. If the PR requires additional action from users switching to the new release, include the string \"action required\".",
+        "-->",
+        "```release-note",
+        note,
+        "```",
+        "",
+        "#### Additional documentation e.g., KEPs (Kubernetes Enhancement Proposals), usage docs, etc.:",
+        "",
+        "<!--",
+        "This section can be blank if this pull request does not require a release note.",
+        "-->",
+        "```docs",
+        "",
+        "```",
+    ]
+    .join("\r\n")
+}
+
+/// A PR merged into master that a demo cherry-pick names as its parent, as the
+/// `ParentPullRequests` query answers it; None for a number no demo PR names.
+pub fn parent_node(
+    number: u64,
+    anchor: i64,
+    now: i64,
+    phase: i64,
+    counts: (Option<u64>, Option<u64>),
+) -> Option<Value> {
+    let (open, merged) = counts;
+    let from_open = BRANCHES.iter().find_map(|b| {
+        pull_requests(b, now, phase, open)
+            .into_iter()
+            .find(|pr| pr.parent == number)
+            .map(|pr| {
+                let fix = pr.node["title"]
+                    .as_str()
+                    .unwrap_or("")
+                    .split_once(": ")
+                    .map(|(_, f)| f.to_string())
+                    .unwrap_or_default();
+                let (user, code) = notes_of(&fix);
+                let note = if pr.parent_says_none {
+                    "NONE".to_string()
+                } else if number % 2 == 0 {
+                    user
+                } else {
+                    code
+                };
+                let mut labels = vec!["kind/bug", "sig/node", "lgtm", "approved", "cncf-cla: yes"];
+                if pr.parent_note {
+                    labels.push("release-note");
+                } else {
+                    labels.push("do-not-merge/release-note-label-needed");
+                }
+                (fix, note, pr.parent_merged, labels)
+            })
+    });
+    let from_merged = || {
+        BRANCHES.iter().find_map(|b| {
+            merged_pull_requests(b, anchor, now, phase, merged)
+                .into_iter()
+                .find(|m| m.parent == Some(number))
+                .map(|m| {
+                    (
+                        m.fix.clone(),
+                        m.parent_note.clone(),
+                        true,
+                        m.parent_labels.clone(),
+                    )
+                })
+        })
+    };
+    let (fix, note, merged_yet, labels) = from_open.or_else(from_merged)?;
+    Some(json!({
+        "number": number,
+        "url": format!("https://github.com/kubernetes/kubernetes/pull/{number}"),
+        "state": if merged_yet { "MERGED" } else { "OPEN" },
+        "merged": merged_yet,
+        "mergedAt": if merged_yet { json!("2026-10-01T10:00:00Z") } else { Value::Null },
+        "baseRefName": "master",
+        "body": master_body(&fix, &note),
+        "labels": {"nodes": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>()},
+    }))
+}
+
+/// A PR merged into a release branch since its last patch release.
+pub struct DemoMerged {
+    /// The PR as the `MergedPullRequests` search returns it.
+    pub node: Value,
+    /// Unix seconds.
+    pub merged_at: i64,
+    /// Its parent on master (automated cherry-picks).
+    pub parent: Option<u64>,
+    fix: String,
+    parent_note: String,
+    parent_labels: Vec<&'static str>,
+}
+
+/// Unix seconds when the last patch release of `branch`'s minor was published.
+pub fn last_release_at(branch: &str, anchor: i64, now: i64, phase: i64) -> Option<i64> {
+    let minor = version_of(branch);
+    release_history_at(anchor, now, phase)
+        .into_iter()
+        .filter(|(tag, _)| {
+            tag.strip_prefix('v')
+                .is_some_and(|t| t.starts_with(&format!("{minor}.")) && !t.contains('-'))
+        })
+        .map(|(_, published)| published)
+        .max()
+        .map(|published| published.min(now).max(anchor - 400 * 86400))
+}
+
+/// PRs merged into `branch` since its last patch release (`count` overrides the usual 3–5),
+/// newest first: automated picks whose parents wrote their note from the user's side or the
+/// code's side, a manual pick with its own note, and a cleanup whose parent has none.
+pub fn merged_pull_requests(
+    branch: &str,
+    anchor: i64,
+    now: i64,
+    phase: i64,
+    count: Option<u64>,
+) -> Vec<DemoMerged> {
+    if branch == "master" {
+        return Vec::new();
+    }
+    let Some(since) = last_release_at(branch, anchor, now, phase) else {
+        return Vec::new();
+    };
+    let branch_index = BRANCHES.iter().position(|b| *b == branch).unwrap_or(0) as u64;
+    let count = count.unwrap_or(3 + hash(&[branch, "merged"]) % 3);
+    let mut merged: Vec<DemoMerged> = (0..count)
+        .filter_map(|k| {
+            let merged_at = since + 3600 + (k as i64) * 7 * 3600;
+            if merged_at >= now {
+                return None;
+            }
+            let number = 130_400 + branch_index * 60 + k;
+            let fix = FIXES[((branch_index * 3 + k) as usize) % FIXES.len()].to_string();
+            let (user, code) = notes_of(&fix);
+            let style = k % 4;
+            let parent = (style != 2).then_some(129_000 + branch_index * 60 + k);
+            let (title, body, head_ref, mut labels) = match parent {
+                Some(parent) => (
+                    format!("Automated cherry pick of #{parent}: {fix}"),
+                    format!("Cherry pick of #{parent} on {branch}.\n\n#{parent}: {fix}\n\nFor details on the cherry pick process, see the [cherry pick requests](https://git.k8s.io/community/contributors/devel/sig-release/cherry-picks.md) page."),
+                    format!("automated-cherry-pick-of-#{parent}-upstream-{branch}"),
+                    vec!["cherry-pick-approved", "lgtm", "approved", "cncf-cla: yes", "release-note"],
+                ),
+                None => (
+                    format!("[{branch}] {fix}"),
+                    master_body(&fix, &user),
+                    format!("manual-fix-{k}"),
+                    vec!["cherry-pick-approved", "lgtm", "approved", "cncf-cla: yes", "release-note", "kind/bug"],
+                ),
+            };
+            let (parent_note, parent_labels) = match style {
+                0 => (user, vec!["kind/bug", "release-note", "lgtm", "approved"]),
+                1 => (code, vec!["kind/regression", "release-note", "lgtm", "approved"]),
+                _ => {
+                    labels.retain(|l| *l != "release-note");
+                    labels.push("release-note-none");
+                    ("NONE".to_string(), vec!["kind/cleanup", "release-note-none", "lgtm", "approved"])
+                }
+            };
+            Some(DemoMerged {
+                node: json!({
+                    "__typename": "PullRequest",
+                    "number": number,
+                    "title": title,
+                    "url": format!("https://github.com/kubernetes/kubernetes/pull/{number}"),
+                    "body": body,
+                    "mergedAt": rfc3339(merged_at),
+                    "baseRefName": branch,
+                    "headRefName": head_ref,
+                    "author": {"login": AUTHORS[((k + branch_index) % 5) as usize]},
+                    "labels": {"nodes": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>()},
+                }),
+                merged_at,
+                parent,
+                fix,
+                parent_note,
+                parent_labels,
+            })
+        })
+        .collect();
+    merged.sort_by_key(|m| std::cmp::Reverse(m.merged_at));
+    merged
+}
+
+/// The release-1.36 pick whose approval is taken off, when it is.
+pub fn label_removals(number: u64, now: i64, phase: i64) -> Vec<Value> {
+    let held = pull_requests("release-1.36", now, phase, None)
+        .into_iter()
+        .nth(UNAPPROVED_PICK as usize)
+        .and_then(|pr| pr.node["number"].as_u64());
+    if held != Some(number) || !unapproved(phase) {
+        return Vec::new();
+    }
+    let at = now - phase + UNAPPROVE_AT;
+    vec![
+        json!({"__typename": "UnlabeledEvent", "createdAt": rfc3339(at - 7200), "actor": {"login": "k8s-ci-robot"}, "label": {"name": "needs-rebase"}}),
+        json!({"__typename": "UnlabeledEvent", "createdAt": rfc3339(at), "actor": {"login": "dave-release"}, "label": {"name": "cherry-pick-approved"}}),
+    ]
 }
 
 /// Open PRs of `branch` at `now` (`count` overrides the usual 7–12 per branch).
@@ -472,6 +742,14 @@ pub fn pull_requests(branch: &str, now: i64, phase: i64, count: Option<u64>) -> 
             }
             if branch == "master" {
                 labels.retain(|l| !l.contains("cherry-pick"));
+            }
+            // The release manager took the approval off during release-1.36's freeze.
+            if branch == "release-1.36" && i == UNAPPROVED_PICK && unapproved(phase) {
+                labels.retain(|l| *l != "cherry-pick-approved");
+            }
+            // A new feature proposed for a patch release: it needs an exception.
+            if branch == "release-1.37" && i == 0 {
+                labels.push("kind/feature");
             }
             if fix.starts_with("Bump") || fix.starts_with("Update Go") {
                 labels.push("area/dependency");
@@ -523,7 +801,7 @@ pub fn pull_requests(branch: &str, now: i64, phase: i64, count: Option<u64>) -> 
                 "headRefName": head_ref,
                 "headRefOid": sha(&format!("pr/{number}")),
                 "author": {"login": AUTHORS[(i % 5) as usize]},
-                "milestone": if branch == "master" { json!({"title": "v1.38"}) } else { json!({"title": format!("v{}", version_of(branch))}) },
+                "milestone": if branch == "master" { json!({"title": "v1.38"}) } else if branch == "release-1.37" && i == 1 { Value::Null } else { json!({"title": format!("v{}", version_of(branch))}) },
                 "labels": {"nodes": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>()},
                 "statusCheckRollup": {"contexts": {"nodes": contexts}},
             });
@@ -532,6 +810,7 @@ pub fn pull_requests(branch: &str, now: i64, phase: i64, count: Option<u64>) -> 
                 parent,
                 parent_merged: kind != 1,
                 parent_note: kind != 2,
+                parent_says_none: kind == 5,
             }
         })
         .collect()
@@ -610,6 +889,18 @@ pub fn release_history() -> Vec<(String, i64)> {
     releases
 }
 
+/// Every release (tag, publish time), with v1.36.8 once the loop has published it.
+pub fn release_history_at(anchor: i64, now: i64, phase: i64) -> Vec<(String, i64)> {
+    let mut releases: Vec<(String, i64)> = release_history()
+        .into_iter()
+        .map(|(tag, age)| (tag, anchor - age * 86400 + 18 * 3600))
+        .collect();
+    if phase >= RELEASE_AT {
+        releases.push(("v1.36.8".to_string(), now - phase + RELEASE_AT));
+    }
+    releases
+}
+
 fn date(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0)
         .map(|t| t.format("%Y-%m-%d").to_string())
@@ -617,12 +908,11 @@ fn date(ts: i64) -> String {
 }
 
 /// The REST `GET /releases` page (one page: fewer than 100 releases).
-pub fn releases_json(anchor: i64) -> Value {
-    let mut items: Vec<(i64, Value)> = release_history()
+pub fn releases_json(anchor: i64, now: i64, phase: i64) -> Value {
+    let mut items: Vec<(i64, Value)> = release_history_at(anchor, now, phase)
         .into_iter()
         .enumerate()
-        .map(|(index, (tag, age))| {
-            let published = anchor - age * 86400 + 18 * 3600;
+        .map(|(index, (tag, published))| {
             let id = 190_000_000 + index as u64;
             (
                 published,

@@ -192,6 +192,7 @@ struct ReplayState {
     graphql_points: AtomicU64,
     graphql_remaining: AtomicI64,
     pulls_per_branch: Mutex<Option<u64>>,
+    merged_per_branch: Mutex<Option<u64>>,
 }
 
 impl ReplayState {
@@ -246,6 +247,7 @@ impl ReplayUpstream {
             graphql_points: AtomicU64::new(0),
             graphql_remaining: AtomicI64::new(5000),
             pulls_per_branch: Mutex::new(None),
+            merged_per_branch: Mutex::new(None),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
@@ -313,6 +315,15 @@ impl ReplayUpstream {
             .clear();
     }
 
+    /// Every release branch has `count` PRs merged since its last release (tests of cost).
+    pub fn set_merged_per_branch(&self, count: u64) {
+        *self
+            .state
+            .merged_per_branch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(count);
+    }
+
     /// GraphQL rate-limit points charged so far.
     pub fn graphql_points(&self) -> u64 {
         self.state.graphql_points.load(Ordering::SeqCst)
@@ -331,6 +342,8 @@ pub fn config(base: &str) -> Config {
     config.poll_interval = Duration::from_secs(15);
     config.request_timeout = Duration::from_secs(5);
     config.branches = BranchSelection::Auto;
+    // The scale job runs rarely: two runs at HEAD before a release is cut from it.
+    config.readiness.tabs = vec![("scale-performance".to_string(), 2)];
     config
 }
 
@@ -736,11 +749,26 @@ async fn graphql(
                 .map(|minor| format!("release-1.{minor}"))
                 .map(|name| json!({"name": name, "target": {"oid": data::head(&name)}}))
                 .collect();
+            let anchor = scenario.anchor();
+            let due = |days: i64| {
+                chrono::DateTime::from_timestamp(anchor + days * 86400 + 7 * 3600, 0)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            };
+            // Milestones newest first; v1.35 has no due date.
+            let milestones: Vec<Value> = [(38, Some(120)), (37, Some(16)), (36, Some(1)), (35, None), (34, Some(16))]
+                .into_iter()
+                .map(|(minor, days)| json!({
+                    "title": format!("v1.{minor}"), "state": "OPEN",
+                    "dueOn": days.and_then(due),
+                    "url": format!("https://github.com/kubernetes/kubernetes/milestone/{}", 100 + minor),
+                }))
+                .collect();
             json!({
                 "rateLimit": rate_limit(&state, 1),
                 "repository": {
                     "master": {"name": "master", "target": {"oid": data::head("master")}},
                     "refs": {"pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": refs},
+                    "milestones": {"nodes": milestones},
                 }
             })
         }
@@ -798,25 +826,18 @@ async fn graphql(
             })
         }
         "ParentPullRequests" => {
-            let parents: Vec<data::DemoPr> = data::BRANCHES
-                .iter()
-                .flat_map(|b| data::pull_requests(b, now, phase, count))
-                .collect();
             let mut repository = serde_json::Map::new();
             let alias = Regex::new(r"p(\d+): pullRequest\(number: (\d+)\)").expect("valid regex");
+            let merged_count = *state
+                .merged_per_branch
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             for capture in alias.captures_iter(query) {
                 let number: u64 = capture[2].parse().unwrap_or(0);
-                let found = parents.iter().find(|p| p.parent == number);
+                let found =
+                    data::parent_node(number, scenario.anchor(), now, phase, (count, merged_count));
                 let node = match found {
-                    Some(pr) if !(partial && repository.is_empty()) => json!({
-                        "number": number,
-                        "url": format!("https://github.com/kubernetes/kubernetes/pull/{number}"),
-                        "state": if pr.parent_merged { "MERGED" } else { "OPEN" },
-                        "merged": pr.parent_merged,
-                        "mergedAt": if pr.parent_merged { json!("2026-10-01T10:00:00Z") } else { Value::Null },
-                        "baseRefName": "master",
-                        "labels": {"nodes": if pr.parent_note { vec![json!({"name": "release-note"}), json!({"name": "kind/bug"})] } else { vec![json!({"name": "kind/bug"})] }},
-                    }),
+                    Some(node) if !(partial && repository.is_empty()) => node,
                     _ => {
                         errors.push(json!({"type": "NOT_FOUND", "path": ["repository", format!("p{number}")],
                             "message": format!("Could not resolve to a PullRequest with the number of {number}.")}));
@@ -858,16 +879,81 @@ async fn graphql(
             let mut repository = serde_json::Map::new();
             for capture in alias.captures_iter(query) {
                 let prefix = format!("v{}.{}.", &capture[1], &capture[2]);
-                let nodes: Vec<Value> = data::release_history()
+                let nodes: Vec<Value> = data::release_history_at(anchor, now, phase)
                     .into_iter()
                     .filter(|(tag, _)| tag.starts_with(&prefix))
-                    .map(|(tag, age)| json!({"name": tag, "target": {"__typename": "Tag", "oid": data::sha(&tag),
-                        "tagger": {"date": chrono::DateTime::from_timestamp(anchor - age * 86400 + 9 * 3600, 0).map(|t| t.to_rfc3339())},
+                    .map(|(tag, published)| json!({"name": tag, "target": {"__typename": "Tag", "oid": data::sha(&tag),
+                        "tagger": {"date": chrono::DateTime::from_timestamp(published - 9 * 3600, 0).map(|t| t.to_rfc3339())},
                         "target": {"committedDate": "2026-01-01T00:00:00Z"}}}))
                     .collect();
                 repository.insert(
                     format!("m{}_{}", &capture[1], &capture[2]),
                     json!({"nodes": nodes}),
+                );
+            }
+            json!({"rateLimit": rate_limit(&state, 1), "repository": repository})
+        }
+        "MergedPullRequests" => {
+            let merged_count = *state
+                .merged_per_branch
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let searches = variables.as_object().cloned().unwrap_or_default();
+            let mut data = serde_json::Map::new();
+            let mut aliases = 0u64;
+            for (name, search) in &searches {
+                let Some(i) = name.strip_prefix('q') else {
+                    continue;
+                };
+                aliases += 1;
+                let search = search.as_str().unwrap_or("");
+                let base = search
+                    .split_whitespace()
+                    .find_map(|part| part.strip_prefix("base:"))
+                    .unwrap_or("");
+                let from = search
+                    .split_whitespace()
+                    .find_map(|part| part.strip_prefix("merged:>="))
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.timestamp())
+                    .unwrap_or(i64::MIN);
+                let offset: usize = searches
+                    .get(&format!("c{i}"))
+                    .and_then(Value::as_str)
+                    .and_then(|c| c.strip_prefix("offset:"))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                let all: Vec<Value> =
+                    data::merged_pull_requests(base, scenario.anchor(), now, phase, merged_count)
+                        .into_iter()
+                        .filter(|m| m.merged_at >= from)
+                        .map(|m| m.node)
+                        .collect();
+                let page: Vec<Value> = all.iter().skip(offset).take(50).cloned().collect();
+                let next = offset + page.len();
+                data.insert(
+                    format!("b{i}"),
+                    json!({
+                        "issueCount": all.len(),
+                        "pageInfo": {"hasNextPage": next < all.len(), "endCursor": format!("offset:{next}")},
+                        "nodes": page,
+                    }),
+                );
+            }
+            // GitHub's formula: per search 1 + 50 label connections, over 100, rounded.
+            let cost = ((aliases * 51) as f64 / 100.0).round().max(1.0) as u64;
+            data.insert("rateLimit".to_string(), rate_limit(&state, cost));
+            Value::Object(data)
+        }
+        "LabelRemovals" => {
+            let alias = Regex::new(r"p(\d+): pullRequest\(number: (\d+)\)").expect("valid regex");
+            let mut repository = serde_json::Map::new();
+            for capture in alias.captures_iter(query) {
+                let number: u64 = capture[2].parse().unwrap_or(0);
+                let events = data::label_removals(number, now, phase);
+                repository.insert(
+                    format!("p{}", &capture[1]),
+                    json!({"number": number, "timelineItems": {"totalCount": events.len(), "nodes": events}}),
                 );
             }
             json!({"rateLimit": rate_limit(&state, 1), "repository": repository})
@@ -902,7 +988,8 @@ async fn releases(
         .max(1);
     state.log(format!("github releases {owner}/{repo} page {page}"));
     state.stall(Source::Github).await;
-    let mut all = data::releases_json(state.scenario().anchor());
+    let scenario = state.scenario();
+    let mut all = data::releases_json(scenario.anchor(), scenario.now(), scenario.phase());
     if state.fault(Source::Github) == Some(Fault::WrongShape) {
         for item in all.as_array_mut().into_iter().flatten() {
             item["published_at"] = json!("9999-12-31T23:59:59Z");

@@ -119,6 +119,70 @@ pub struct ReleaseTiming {
     /// Where `schedule.yaml` contradicts itself about this minor, in words for the release
     /// manager (the target above follows the rules of [`release_timing`] regardless).
     pub schedule_note: Option<String>,
+    /// The freeze the last release ended (when the schedule gave it a cherry-pick deadline).
+    pub ended_freeze: Option<EndedFreeze>,
+}
+
+/// Approvals taken off this long before a cherry-pick deadline count as the freeze's: release
+/// managers start un-approving on the deadline's eve.
+pub const FREEZE_LEAD_SECS: i64 = SECS_PER_DAY;
+
+/// The cherry-pick freeze a release ended: from its deadline to its publication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndedFreeze {
+    /// The release that ended it.
+    pub release: PatchVersion,
+    /// The cherry-pick deadline, unix seconds.
+    pub from: i64,
+    /// The release's publish time, unix seconds.
+    pub until: i64,
+}
+
+impl EndedFreeze {
+    /// Whether a label removal at `at` (unix seconds) was part of this freeze.
+    pub fn covers(&self, at: i64) -> bool {
+        at >= self.from.saturating_sub(FREEZE_LEAD_SECS) && at <= self.until
+    }
+}
+
+/// The highest plain `vX.Y.Z` of `minor` published at or before `now`, in semver order (not
+/// publish order); for two items with the same version, the earlier publish time.
+pub fn last_release(
+    minor: Minor,
+    releases: &[PublishedRelease],
+    now: i64,
+) -> Option<PublishedRelease> {
+    releases
+        .iter()
+        .filter(|r| r.version.minor() == minor && r.published_at <= now)
+        .copied()
+        .max_by(|a, b| {
+            a.version
+                .cmp(&b.version)
+                .then(b.published_at.cmp(&a.published_at))
+        })
+}
+
+/// The freeze `last` ended: the schedule's cherry-pick deadline for its version (in `next`,
+/// `previousPatches` or `upcoming_releases`) up to its publication, when the deadline came first.
+pub fn ended_freeze(
+    last: PublishedRelease,
+    branch: Option<&ScheduleBranch>,
+    upcoming: &[PlannedPatch],
+) -> Option<EndedFreeze> {
+    let entries = branch
+        .into_iter()
+        .flat_map(|b| b.next.iter().chain(b.previous.iter()))
+        .chain(upcoming.iter());
+    let deadline = entries
+        .filter(|p| p.release == Some(last.version))
+        .find_map(|p| plausible_deadline(p.cherry_pick_deadline, p.target_date))
+        .map(date_ts)?;
+    (deadline < last.published_at).then_some(EndedFreeze {
+        release: last.version,
+        from: deadline,
+        until: last.published_at,
+    })
 }
 
 /// Unix seconds of `date` at 00:00 UTC.
@@ -306,11 +370,7 @@ pub fn release_timing(
             .iter()
             .filter(move |r| r.version.minor() == minor && r.published_at <= now)
     };
-    let last_release = of_minor().copied().max_by(|a, b| {
-        a.version
-            .cmp(&b.version)
-            .then(b.published_at.cmp(&a.published_at))
-    });
+    let last_release = last_release(minor, releases, now);
     let days_since_last_release = last_release.map(|r| whole_days(r.published_at, now));
     // A retired minor has no pending release: its final patch is out.
     let target = match retired {
@@ -338,6 +398,7 @@ pub fn release_timing(
             && planned_end_of_life.is_some_and(|eol| now >= eol),
         schedule_note: schedule
             .and_then(|b| schedule_contradiction(minor, last_release, b, upcoming, now)),
+        ended_freeze: last_release.and_then(|last| ended_freeze(last, schedule, upcoming)),
     };
     if let Some(target) = target {
         let out = released(target.version);

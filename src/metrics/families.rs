@@ -8,14 +8,15 @@ use prometheus::proto::{Gauge, LabelPair, Metric, MetricFamily, MetricType};
 
 use super::{
     BRANCH_STATUS, BRANCH_STATUS_SINCE, BUILD_INFO, CHERRY_PICK_DEADLINE, CHERRY_PICK_FREEZE,
-    DASHBOARD_MISSING, Descriptor, END_OF_LIFE, LAST_RELEASE, NEXT_TARGET, PRESUBMIT_BRANCH_WIDE,
-    PRESUBMIT_FAILING, PULL_REQUEST_CONDITION, PULL_REQUESTS, RATE_LIMIT_REMAINING,
-    RATE_LIMIT_RESET, RELEASE_WINDOW, RETIRED, SOURCE_LAST_SUCCESS, SOURCE_POLL_DURATION,
-    SOURCE_UP, TAB_FAILING_TESTS, TAB_HEAD_GREEN, TAB_LAST_RUN, TAB_LAST_UPDATE, TAB_RUNS_AT_HEAD,
-    TAB_STATUS, TARGET_MISSED,
+    DASHBOARD_MISSING, Descriptor, END_OF_LIFE, FREEZE_WORKLIST, LAST_RELEASE,
+    MERGED_SINCE_RELEASE, MILESTONE_DUE, NEXT_TARGET, PRESUBMIT_BRANCH_WIDE, PRESUBMIT_FAILING,
+    PULL_REQUEST_CONDITION, PULL_REQUESTS, RATE_LIMIT_REMAINING, RATE_LIMIT_RESET,
+    READINESS_BLOCKER, RELEASE_READY, RELEASE_WINDOW, RETIRED, SOURCE_LAST_SUCCESS,
+    SOURCE_POLL_DURATION, SOURCE_UP, TAB_FAILING_TESTS, TAB_HEAD_GREEN, TAB_LAST_RUN,
+    TAB_LAST_UPDATE, TAB_RUNS_AT_HEAD, TAB_STATUS, TARGET_MISSED,
 };
 use crate::snapshot::{
-    BranchReport, BranchStatus, DashboardKind, Snapshot, TabStatus, WindowState,
+    BranchReport, BranchStatus, DashboardKind, ReadinessBlocker, Snapshot, TabStatus, WindowState,
 };
 
 /// Longest label value exported. Tab and context names come from upstream (a check run's name
@@ -113,6 +114,7 @@ pub(super) fn snapshot_families(snapshot: &Snapshot) -> Vec<MetricFamily> {
     tab_families(snapshot, &mut families);
     pull_request_families(snapshot, &mut families);
     release_families(snapshot, &mut families);
+    playbook_families(snapshot, &mut families);
     source_families(snapshot, &mut families);
     let mut build_info = Family::new(&BUILD_INFO);
     build_info.add(
@@ -268,6 +270,39 @@ fn release_families(snapshot: &Snapshot, out: &mut Vec<Family>) {
     ]);
 }
 
+fn playbook_families(snapshot: &Snapshot, out: &mut Vec<Family>) {
+    let mut ready = Family::new(&RELEASE_READY);
+    let mut blocker = Family::new(&READINESS_BLOCKER);
+    let mut merged = Family::new(&MERGED_SINCE_RELEASE);
+    let mut milestone_due = Family::new(&MILESTONE_DUE);
+    let mut worklist = Family::new(&FREEZE_WORKLIST);
+    for branch in &snapshot.branches {
+        let name = branch.name.as_str();
+        ready.flag(&[name], branch.readiness.ready);
+        for reason in ReadinessBlocker::ALL {
+            blocker.flag(
+                &[name, reason.as_str()],
+                branch.readiness.blockers.contains(&reason),
+            );
+        }
+        if let Some(preview) = &branch.release_notes_preview {
+            merged.add(&[name], preview.merged.len() as f64);
+        }
+        if let Some(milestone) = &branch.milestone {
+            if let Some(due) = milestone.due_on.filter(|_| milestone.exists) {
+                milestone_due.add(&[name, &milestone.title], due as f64);
+            }
+        }
+        for pr in &branch.freeze_worklist.to_unapprove {
+            worklist.add(&[name, &pr.to_string(), "unapprove"], 1.0);
+        }
+        for item in &branch.freeze_worklist.to_reapprove {
+            worklist.add(&[name, &item.number.to_string(), "reapprove"], 1.0);
+        }
+    }
+    out.extend([ready, blocker, merged, milestone_due, worklist]);
+}
+
 fn source_families(snapshot: &Snapshot, out: &mut Vec<Family>) {
     let mut up = Family::new(&SOURCE_UP);
     let mut last_success = Family::new(&SOURCE_LAST_SUCCESS);
@@ -299,9 +334,9 @@ pub(super) mod tests {
     use std::collections::BTreeMap;
 
     use crate::snapshot::{
-        Condition, DashboardReport, FreezeWorklist, NextAction, PatchVersion, PrCounts,
-        PresubmitReport, PullRequestReport, RateLimitReport, ReadinessReport, ReleaseReport,
-        Source, SourceReport, TabReport,
+        Condition, DashboardReport, FreezeWorklist, MilestoneReport, NextAction, NotesPreview,
+        PatchVersion, PrCounts, PresubmitReport, PullRequestReport, RateLimitReport,
+        ReadinessReport, ReleaseReport, Source, SourceReport, TabReport,
     };
 
     /// A snapshot in which every family has at least one series.
@@ -376,10 +411,28 @@ pub(super) mod tests {
                     ..ReleaseReport::default()
                 }),
                 queue: BTreeMap::new(),
-                milestone: None,
-                readiness: ReadinessReport::default(),
-                release_notes_preview: None,
-                freeze_worklist: FreezeWorklist::default(),
+                milestone: Some(MilestoneReport {
+                    title: "v1.34".into(),
+                    exists: true,
+                    state: Some("open".into()),
+                    due_on: Some(1_796_000_000),
+                    url: None,
+                }),
+                readiness: ReadinessReport {
+                    ready: false,
+                    blockers: vec![ReadinessBlocker::BranchNotGreen],
+                    ..ReadinessReport::default()
+                },
+                release_notes_preview: Some(NotesPreview {
+                    since_release: PatchVersion::new(1, 34, 3),
+                    since: 1_795_000_000,
+                    complete: true,
+                    merged: Vec::new(),
+                }),
+                freeze_worklist: FreezeWorklist {
+                    to_unapprove: vec![131201],
+                    ..FreezeWorklist::default()
+                },
             }],
             sources: vec![SourceReport {
                 source: Source::Github,

@@ -101,6 +101,16 @@ metrics! {
         "End of life of the branch's minor, unix seconds: the actual date from eol.yaml once retired, else the schedule's planned date.";
     RETIRED: Gauge "branchwatch_branch_retired" ["branch"]
         "1 when kubernetes/website eol.yaml lists the branch's minor (support ended; not alerted on), 0 while it is supported, even past its planned end of life.";
+    RELEASE_READY: Gauge "branchwatch_release_ready" ["branch"]
+        "1 when the branch could be cut from HEAD now: green, TestGrid's data fresh, every blocking tab run at HEAD often enough (readiness.min_runs_at_head, readiness.tabs) with the newest run green.";
+    READINESS_BLOCKER: Gauge "branchwatch_release_readiness_blocker" ["branch", "reason"]
+        "1 for each reason the branch is not ready to be cut from HEAD (branch_not_green, stale_data, tab_not_run_at_head, tab_head_not_green, runs_at_head_below_minimum), 0 for the others.";
+    MERGED_SINCE_RELEASE: Gauge "branchwatch_merged_pull_requests_since_release" ["branch"]
+        "PRs merged into the release branch since its last patch release: what the next patch release will contain.";
+    MILESTONE_DUE: Gauge "branchwatch_milestone_due_timestamp_seconds" ["branch", "milestone"]
+        "Due date of the branch's vX.Y milestone, unix seconds (absent when the milestone does not exist or has no due date).";
+    FREEZE_WORKLIST: Gauge "branchwatch_freeze_worklist" ["branch", "pr", "action"]
+        "1 for each open PR the freeze asks the release manager to act on: action=\"unapprove\" (approved but not ready while frozen), action=\"reapprove\" (approval removed during the freeze the last release ended).";
     SOURCE_UP: Gauge "branchwatch_source_up" ["source"]
         "1 if the latest poll of the source (testgrid, github, schedule) succeeded, 0 if it failed (the last good data is still served).";
     SOURCE_LAST_SUCCESS: Gauge "branchwatch_source_last_success_timestamp_seconds" ["source"]

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use self::state::{State, Update, Watch};
 use crate::{
-    analysis::{self, BranchWideRule, Settings},
+    analysis::{self, BranchWideRule, ReadinessRule, Settings},
     clock::Clock,
     config::{BranchSelection, Config},
     snapshot::{Snapshot, SnapshotCell},
@@ -142,6 +142,18 @@ impl Poller {
                 failure_window: config.branch_wide.failure_window,
             },
             release_window: config.release_window,
+            readiness: ReadinessRule {
+                min_runs_at_head: config.readiness.min_runs_at_head,
+                // Each pattern compiled when the config was loaded; one that does not (it
+                // cannot happen) is dropped rather than taking the poller down.
+                tabs: config
+                    .readiness
+                    .tabs
+                    .iter()
+                    .filter_map(|(pattern, runs)| Some((regex::Regex::new(pattern).ok()?, *runs)))
+                    .collect(),
+            },
+            embargo: config.privacy.embargo,
         };
         let poller = Poller {
             poll_interval: config.poll_interval,

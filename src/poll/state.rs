@@ -14,7 +14,7 @@ use crate::{
     snapshot::{RateLimitReport, SourceReport},
     sources::{
         Source,
-        github::model::{BranchHeads, ParentPr, PullRequest, RateLimit},
+        github::model::{BranchHeads, LabelRemoval, MergedSince, Parents, PullRequest, RateLimit},
         testgrid::model::{ColumnHeader, DashboardSummary},
     },
 };
@@ -99,8 +99,10 @@ pub(crate) enum Update {
     Github {
         heads: BranchHeads,
         pull_requests: BTreeMap<String, Vec<PullRequest>>,
-        parents: BTreeMap<u64, ParentPr>,
+        parents: Parents,
         releases: Vec<PublishedRelease>,
+        merged: BTreeMap<String, MergedSince>,
+        label_removals: BTreeMap<u64, Vec<LabelRemoval>>,
     },
     Schedule {
         schedule: Schedule,
@@ -168,12 +170,18 @@ impl Update {
                 pull_requests,
                 parents,
                 releases,
+                merged,
+                label_removals,
             } => {
                 inputs.heads = heads.heads;
                 inputs.release_branches = heads.release_branches;
+                inputs.milestones = Some(heads.milestones);
                 inputs.pull_requests = pull_requests;
-                inputs.parents = parents;
+                inputs.parents = parents.found;
+                inputs.missing_parents = parents.missing;
                 inputs.releases = releases;
+                inputs.merged = merged;
+                inputs.label_removals = label_removals;
             }
             Update::Schedule { schedule, eol } => {
                 inputs.schedule = Some(schedule);

@@ -58,3 +58,32 @@ fn changed_files_query_is_valid_and_costs_one_point_per_batch() {
     graphql_cost::validate(&query, "Files50.graphql");
     assert_eq!(graphql_cost::cost(&query), 1);
 }
+
+#[test]
+fn merged_search_is_valid_and_costs_by_the_number_of_branches() {
+    // Per branch: 1 search + 50 label connections = 51 requests; over 100, rounded.
+    for (branches, points) in [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3)] {
+        let query = queries::merged_pull_requests(branches);
+        graphql_cost::validate(&query, &format!("Merged{branches}.graphql"));
+        assert_eq!(graphql_cost::cost(&query), points, "{branches} branches");
+    }
+}
+
+#[test]
+fn merged_search_string_asks_for_merges_since_the_release_in_utc() {
+    assert_eq!(
+        queries::merged_search("kubernetes", "kubernetes", "release-1.34", 1_795_608_000),
+        "repo:kubernetes/kubernetes is:pr is:merged base:release-1.34 merged:>=2026-11-25T12:00:00Z"
+    );
+}
+
+#[test]
+fn label_removals_query_is_valid_and_costs_one_point_per_batch() {
+    graphql_cost::validate(&queries::label_removals(&[131201]), "Removals1.graphql");
+    let full: Vec<u64> = (0..queries::MAX_TIMELINES_PER_QUERY as u64)
+        .map(|n| 130_000 + n)
+        .collect();
+    let query = queries::label_removals(&full);
+    graphql_cost::validate(&query, "Removals50.graphql");
+    assert_eq!(graphql_cost::cost(&query), 1);
+}

@@ -441,11 +441,13 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
             .filter(|r| r.starts_with(prefix))
             .count()
     };
-    // 1 BranchHeads + 5 branches × 1 page + 1 parents batch + 1 changed-files batch (the
-    // release branches' PRs) + 1 release tags.
-    assert_eq!(ops(&upstream, "github graphql"), 9);
+    // 1 BranchHeads (with milestones) + 5 branches × 1 page + 1 release tags + 1 merged
+    // search of the 4 release branches (2 points) + 1 parents batch (open and merged picks') +
+    // 1 changed-files batch (the release branches' PRs).
+    assert_eq!(ops(&upstream, "github graphql"), 10);
+    assert_eq!(ops(&upstream, "github graphql MergedPullRequests"), 1);
     assert_eq!(ops(&upstream, "github graphql ChangedFiles"), 1);
-    assert_eq!(upstream.graphql_points(), 9);
+    assert_eq!(upstream.graphql_points(), 11);
     assert_eq!(ops(&upstream, "github releases"), 1);
     assert_eq!(ops(&upstream, "testgrid tab-summaries"), 10);
     assert_eq!(ops(&upstream, "schedule schedule.yaml"), 1);
@@ -477,8 +479,9 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
     );
     // Merged parents are cached; only the unmerged ones are asked again.
     assert_eq!(ops(&upstream, "github graphql ParentPullRequests"), 1);
-    // No head moved: changed files come from the cache.
+    // No head moved: changed files and merged PRs come from the cache.
     assert_eq!(ops(&upstream, "github graphql ChangedFiles"), 0);
+    assert_eq!(ops(&upstream, "github graphql MergedPullRequests"), 0);
 }
 
 #[tokio::test]
@@ -562,9 +565,12 @@ async fn the_demo_exposition_passes_promtool_check_metrics() {
 }
 
 #[tokio::test]
-async fn five_branches_with_thirty_prs_each_cost_thirteen_points_then_eight() {
+async fn kubernetes_load_costs_sixteen_points_first_then_eight() {
+    // Kubernetes' load: 5 branches × 30 open PRs, 20 PRs merged into each release branch since
+    // its last patch release (release notes preview), milestones, release readiness.
     let upstream = replay(Moment::Calm).await;
     upstream.set_pull_requests_per_branch(30);
+    upstream.set_merged_per_branch(20);
     let app = pinned_app(config_for(&upstream, TestgridApi::V1));
     assert!(app.once().await.is_empty());
     let snapshot = app.snapshot();
@@ -574,34 +580,74 @@ async fn five_branches_with_thirty_prs_each_cost_thirteen_points_then_eight() {
         .map(|b| b.pull_request_counts.open.unwrap())
         .sum();
     assert_eq!(open, 150);
+    for branch in [
+        "release-1.34",
+        "release-1.35",
+        "release-1.36",
+        "release-1.37",
+    ] {
+        let preview = snapshot
+            .branch(branch)
+            .unwrap()
+            .release_notes_preview
+            .as_ref()
+            .unwrap();
+        assert_eq!(preview.merged.len(), 20, "{branch}");
+        assert!(preview.complete, "{branch}");
+    }
     let graphql = |u: &ReplayUpstream, op: &str| {
         u.requests()
             .iter()
             .filter(|r| r.as_str() == format!("github graphql {op}"))
             .count()
     };
-    // Each document costs 1 point by GitHub's formula (tests/graphql_schema.rs).
-    assert_eq!(graphql(&upstream, "BranchHeads"), 1);
+    // Costs by GitHub's formula (tests/graphql_schema.rs): 1 point each, but the merged search
+    // of four branches in one document, which is 2.
+    assert_eq!(
+        graphql(&upstream, "BranchHeads"),
+        1,
+        "milestones come along"
+    );
     assert_eq!(graphql(&upstream, "BranchPullRequests"), 5);
+    assert_eq!(graphql(&upstream, "ReleaseTags"), 1);
+    assert_eq!(
+        graphql(&upstream, "MergedPullRequests"),
+        1,
+        "the four release branches' merged PRs in one document"
+    );
     assert_eq!(
         graphql(&upstream, "ParentPullRequests"),
-        3,
-        "150 parents in batches of 50"
+        4,
+        "the parents of 104 automated open picks (26 a release branch: 1 in 7 is a manual pick) \
+         and of 60 automated merged ones (15 a branch), 164 in batches of 50"
     );
     assert_eq!(
         graphql(&upstream, "ChangedFiles"),
         3,
         "120 release-branch PRs in batches of 50 (master's PRs are not checked)"
     );
-    assert_eq!(graphql(&upstream, "ReleaseTags"), 1);
-    assert_eq!(upstream.graphql_points(), 13);
-    // Next cycle: merged parents come from the cache (the demo leaves 1 in 7 unmerged), and
-    // no head moved, so no changed files are read.
-    upstream.clear_requests();
-    assert!(app.once().await.is_empty());
-    assert_eq!(graphql(&upstream, "ParentPullRequests"), 1);
-    assert_eq!(graphql(&upstream, "ChangedFiles"), 0);
-    assert_eq!(upstream.graphql_points(), 13 + 8);
+    assert_eq!(
+        graphql(&upstream, "LabelRemovals"),
+        0,
+        "no freeze has ended"
+    );
+    assert_eq!(upstream.graphql_points(), 1 + 5 + 1 + 2 + 4 + 3);
+    // Steady state: merged PRs and merged parents come from the cache (the demo leaves 1 open
+    // pick in 7 with an unmerged parent), no head moved (no merged search, no changed files).
+    for cycle in 1..=3 {
+        upstream.clear_requests();
+        let before = upstream.graphql_points();
+        assert!(app.once().await.is_empty());
+        assert_eq!(graphql(&upstream, "ParentPullRequests"), 1, "cycle {cycle}");
+        assert_eq!(graphql(&upstream, "MergedPullRequests"), 0, "cycle {cycle}");
+        assert_eq!(graphql(&upstream, "ChangedFiles"), 0, "cycle {cycle}");
+        let spent = upstream.graphql_points() - before;
+        assert_eq!(spent, 8, "cycle {cycle}");
+        assert!(
+            spent <= 12,
+            "DESIGN.md's budget for the playbook at Kubernetes' load"
+        );
+    }
 }
 
 #[tokio::test]

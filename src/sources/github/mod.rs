@@ -23,9 +23,15 @@ pub use self::error::GithubError;
 pub use self::rest::{decode_releases_page, next_link};
 use self::{
     graphql::Budget,
-    model::{BranchHeads, ParentPr, PullRequest, Spend},
+    model::{
+        BranchHeads, LabelRemoval, MergedPullRequest, MergedSince, ParentPr, Parents, PullRequest,
+        Spend,
+    },
     rest::{ReleasePage, plausible_release_time},
-    wire::{AliasedData, Decoded, HeadsData, SearchData, WireChangedFiles, WireParent, WireTagRef},
+    wire::{
+        AliasedData, Decoded, HeadsData, MergedData, SearchData, WireChangedFiles, WireParent,
+        WireTagRef, WireTimeline,
+    },
 };
 use super::{RequestCounter, http::EtagCache};
 use crate::k8s::{
@@ -88,6 +94,17 @@ const MAX_REF_PAGES: usize = 5;
 const MAX_CACHED_PARENTS: usize = 5_000;
 /// Changed-file lists remembered across polls (only open PRs of watched branches are kept).
 const MAX_CACHED_FILE_LISTS: usize = 5_000;
+/// Stop paging one branch's merged PRs after this many pages of 50.
+const MAX_MERGED_PAGES: usize = 10;
+/// Merged PRs kept per branch (the newest); a branch with more since its last release is
+/// reported incomplete.
+const MAX_MERGED_PER_BRANCH: usize = 500;
+/// After a branch HEAD moves, its merged PRs are searched again on every poll for this long:
+/// GitHub's search index lags a merge by seconds to minutes.
+const MERGED_SETTLE_SECS: i64 = 600;
+/// An incremental search starts this long before the newest merge already read (merges that
+/// the index showed late are picked up; duplicates are dropped).
+const MERGED_OVERLAP_SECS: i64 = 3_600;
 
 /// Reads GitHub for the watched repository.
 pub struct GithubClient {
@@ -106,6 +123,30 @@ pub struct GithubClient {
     /// Changed files per PR, with the head commit they were read at.
     changed_files: Mutex<HashMap<u64, (String, Vec<String>)>>,
     release_pages: EtagCache<ReleasePage>,
+    /// Merged PRs per branch since its last release (merged PRs do not change).
+    merged: Mutex<BTreeMap<String, MergedCache>>,
+    /// Label removals per PR, with the time they were read from.
+    removals: Mutex<HashMap<u64, (i64, Vec<LabelRemoval>)>>,
+}
+
+/// What one branch's merged PRs are, as far as read.
+struct MergedCache {
+    since: i64,
+    /// The branch HEAD the last search saw, and when it was first seen.
+    head: String,
+    head_seen_at: i64,
+    searched_at: i64,
+    complete: bool,
+    pull_requests: BTreeMap<u64, MergedPullRequest>,
+}
+
+/// A branch whose merged PRs are wanted: since its last patch release, at its current HEAD.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergedWanted {
+    pub branch: String,
+    /// Unix seconds of its last patch release.
+    pub since: i64,
+    pub head: String,
 }
 
 /// Merged parents in insertion order, for eviction.
@@ -156,6 +197,8 @@ impl GithubClient {
             merged_parents: Mutex::default(),
             changed_files: Mutex::default(),
             release_pages: EtagCache::new(rest::MAX_RELEASE_PAGES),
+            merged: Mutex::default(),
+            removals: Mutex::default(),
         })
     }
 
@@ -207,6 +250,24 @@ impl GithubClient {
                 .ok_or_else(|| self.repository_missing(spend))?;
             if let Some(oid) = repo.master.and_then(|m| m.target).and_then(|t| t.oid) {
                 heads.heads.insert(BranchKind::Master.to_string(), oid);
+            }
+            if cursor.is_none() {
+                let milestones = repo.milestones.unwrap_or_default().nodes;
+                if milestones.len() > queries::MILESTONES_PER_PAGE {
+                    return Err(GithubError::Decode(format!(
+                        "a page of {} milestones holds {}",
+                        queries::MILESTONES_PER_PAGE,
+                        milestones.len()
+                    )));
+                }
+                for milestone in milestones.into_iter().flatten() {
+                    match milestone {
+                        Decoded::Ok(milestone) => heads.milestones.push(milestone.into_milestone()),
+                        Decoded::Bad(error) => {
+                            spend.partial_error(format!("undecodable milestone: {error}"))
+                        }
+                    }
+                }
             }
             if repo.refs.nodes.len() > queries::REFS_PER_PAGE {
                 return Err(GithubError::Decode(format!(
@@ -301,14 +362,15 @@ impl GithubClient {
     }
 
     /// Parent PRs by number, batched; merged ones come from the cache (a merged PR cannot
-    /// un-merge). A number that is an issue, or was deleted, is simply absent.
+    /// un-merge). A number that is an issue, or was deleted, is reported missing.
     pub async fn parents(
         &self,
         spend: &mut Spend,
         numbers: &BTreeSet<u64>,
         now: i64,
-    ) -> Result<BTreeMap<u64, ParentPr>, GithubError> {
+    ) -> Result<Parents, GithubError> {
         let mut parents = BTreeMap::new();
+        let mut missing = BTreeSet::new();
         let mut to_fetch = Vec::new();
         {
             let cache = lock(&self.merged_parents);
@@ -346,11 +408,16 @@ impl GithubClient {
                     Some(Decoded::Bad(error)) => {
                         spend.partial_error(format!("undecodable parent #{number}: {error}"))
                     }
-                    None => {}
+                    None => {
+                        missing.insert(*number);
+                    }
                 }
             }
         }
-        Ok(parents)
+        Ok(Parents {
+            found: parents,
+            missing,
+        })
     }
 
     fn remember_merged(&self, parent: ParentPr) {
@@ -434,6 +501,257 @@ impl GithubClient {
                     .get(number)
                     .filter(|(read_at, _)| read_at == head)
                     .map(|(_, paths)| (*number, paths.clone()))
+            })
+            .collect())
+    }
+
+    /// The PRs merged into each wanted branch since its last patch release. Merged PRs are read
+    /// once and kept; a branch is searched again only when its HEAD moved (then for
+    /// [`MERGED_SETTLE_SECS`], as the search index catches up), from the newest merge already
+    /// read. Branches not wanted any more are forgotten.
+    pub async fn merged_pull_requests(
+        &self,
+        spend: &mut Spend,
+        wanted: &[MergedWanted],
+        now: i64,
+    ) -> Result<BTreeMap<String, MergedSince>, GithubError> {
+        let searches: Vec<(String, i64)> = {
+            let mut cache = lock(&self.merged);
+            cache.retain(|branch, _| wanted.iter().any(|w| &w.branch == branch));
+            wanted
+                .iter()
+                .filter_map(|want| {
+                    let entry = cache
+                        .entry(want.branch.clone())
+                        .or_insert_with(|| MergedCache {
+                            since: want.since,
+                            head: want.head.clone(),
+                            head_seen_at: now.saturating_sub(MERGED_SETTLE_SECS),
+                            searched_at: i64::MIN,
+                            complete: false,
+                            pull_requests: BTreeMap::new(),
+                        });
+                    if want.since < entry.since {
+                        // The last release went back (a release was deleted): read it all again.
+                        entry.pull_requests.clear();
+                        entry.complete = false;
+                        entry.searched_at = i64::MIN;
+                    }
+                    entry.since = want.since;
+                    entry
+                        .pull_requests
+                        .retain(|_, pr| pr.merged_at >= want.since);
+                    if entry.head != want.head {
+                        entry.head = want.head.clone();
+                        entry.head_seen_at = now;
+                    }
+                    let settled = entry.searched_at >= entry.head_seen_at + MERGED_SETTLE_SECS;
+                    if entry.complete && settled {
+                        return None;
+                    }
+                    let from = match entry.pull_requests.values().map(|pr| pr.merged_at).max() {
+                        Some(newest) if entry.complete => {
+                            (newest - MERGED_OVERLAP_SECS).max(want.since)
+                        }
+                        _ => want.since,
+                    };
+                    Some((want.branch.clone(), from))
+                })
+                .collect()
+        };
+        let mut found: BTreeMap<String, (Vec<MergedPullRequest>, bool)> = BTreeMap::new();
+        if !searches.is_empty() {
+            let mut pending: Vec<(String, String, Option<String>)> = searches
+                .iter()
+                .map(|(branch, from)| {
+                    let query = queries::merged_search(&self.owner, &self.repo, branch, *from);
+                    (branch.clone(), query, None)
+                })
+                .collect();
+            for _ in 0..MAX_MERGED_PAGES {
+                if pending.is_empty() {
+                    break;
+                }
+                let mut variables = serde_json::Map::new();
+                for (i, (_, query, cursor)) in pending.iter().enumerate() {
+                    variables.insert(format!("q{i}"), json!(query));
+                    variables.insert(format!("c{i}"), json!(cursor));
+                }
+                let answer = self
+                    .graphql::<MergedData>(
+                        spend,
+                        &queries::merged_pull_requests(pending.len()),
+                        serde_json::Value::Object(variables),
+                        now,
+                    )
+                    .await?;
+                let mut pages = answer.body;
+                let mut next = Vec::new();
+                for (i, (branch, query, _)) in pending.into_iter().enumerate() {
+                    let Some(Some(page)) = pages.remove(&format!("b{i}")) else {
+                        return Err(GithubError::Decode(format!(
+                            "the merged PRs of {branch} are missing from the answer"
+                        )));
+                    };
+                    if page.nodes.len() > queries::MERGED_PER_PAGE {
+                        return Err(GithubError::Decode(format!(
+                            "a page of {} merged PRs holds {}",
+                            queries::MERGED_PER_PAGE,
+                            page.nodes.len()
+                        )));
+                    }
+                    let entry = found.entry(branch.clone()).or_insert((Vec::new(), true));
+                    for node in page.nodes.into_iter().flatten() {
+                        match node {
+                            Decoded::Ok(wire) => {
+                                if let Some(pr) = wire.into_merged() {
+                                    if pr.base_ref == branch || pr.base_ref.is_empty() {
+                                        entry.0.push(pr);
+                                    }
+                                }
+                            }
+                            Decoded::Bad(error) => spend.partial_error(format!(
+                                "undecodable merged PR in {branch}: {error}"
+                            )),
+                        }
+                    }
+                    match page.page_info.end_cursor {
+                        Some(cursor) if page.page_info.has_next_page => {
+                            next.push((branch, query, Some(cursor)))
+                        }
+                        _ => {}
+                    }
+                }
+                pending = next;
+            }
+            // Still more pages after the bound: what was read is kept, marked incomplete.
+            for (branch, _, _) in pending {
+                if let Some(entry) = found.get_mut(&branch) {
+                    entry.1 = false;
+                }
+            }
+        }
+        let mut cache = lock(&self.merged);
+        let mut result = BTreeMap::new();
+        for want in wanted {
+            let Some(entry) = cache.get_mut(&want.branch) else {
+                continue;
+            };
+            if let Some((prs, complete)) = found.remove(&want.branch) {
+                let was_complete = entry.complete || entry.pull_requests.is_empty();
+                for pr in prs.into_iter().filter(|pr| pr.merged_at >= want.since) {
+                    entry.pull_requests.insert(pr.number, pr);
+                }
+                entry.complete = complete && was_complete;
+                entry.searched_at = now;
+                if entry.pull_requests.len() > MAX_MERGED_PER_BRANCH {
+                    let mut by_time: Vec<(i64, u64)> = entry
+                        .pull_requests
+                        .values()
+                        .map(|pr| (pr.merged_at, pr.number))
+                        .collect();
+                    by_time.sort_unstable();
+                    let excess = by_time.len() - MAX_MERGED_PER_BRANCH;
+                    for (_, number) in by_time.into_iter().take(excess) {
+                        entry.pull_requests.remove(&number);
+                    }
+                    entry.complete = false;
+                }
+            }
+            let mut pull_requests: Vec<MergedPullRequest> =
+                entry.pull_requests.values().cloned().collect();
+            pull_requests.sort_by_key(|pr| std::cmp::Reverse((pr.merged_at, pr.number)));
+            result.insert(
+                want.branch.clone(),
+                MergedSince {
+                    since: want.since,
+                    complete: entry.complete,
+                    pull_requests,
+                },
+            );
+        }
+        Ok(result)
+    }
+
+    /// The label removals of each PR `(number, since)` since that time (unix seconds), read
+    /// once per PR and time (the past does not change). PRs not asked for are forgotten.
+    pub async fn label_removals(
+        &self,
+        spend: &mut Spend,
+        wanted: &[(u64, i64)],
+        now: i64,
+    ) -> Result<BTreeMap<u64, Vec<LabelRemoval>>, GithubError> {
+        let mut to_fetch: BTreeMap<i64, Vec<u64>> = BTreeMap::new();
+        {
+            let mut cache = lock(&self.removals);
+            cache.retain(|number, _| wanted.iter().any(|(n, _)| n == number));
+            for (number, since) in wanted {
+                if cache
+                    .get(number)
+                    .is_none_or(|(read_since, _)| read_since != since)
+                {
+                    to_fetch.entry(*since).or_default().push(*number);
+                }
+            }
+        }
+        for (since, numbers) in to_fetch {
+            let since_text = chrono::DateTime::from_timestamp(since, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            for chunk in numbers.chunks(queries::MAX_TIMELINES_PER_QUERY) {
+                let answer = self
+                    .graphql::<AliasedData<Decoded<WireTimeline>>>(
+                        spend,
+                        &queries::label_removals(chunk),
+                        json!({"owner": self.owner, "name": self.repo, "since": since_text}),
+                        now,
+                    )
+                    .await?;
+                let mut repo = answer
+                    .body
+                    .repository
+                    .ok_or_else(|| self.repository_missing(spend))?;
+                let mut cache = lock(&self.removals);
+                for number in chunk {
+                    match repo.remove(&format!("p{number}")).flatten() {
+                        Some(Decoded::Ok(wire)) => {
+                            let nodes = wire.timeline_items.unwrap_or_default().nodes;
+                            if nodes.len() > queries::UNLABELED_EVENTS_PER_PR {
+                                return Err(GithubError::Decode(format!(
+                                    "a page of {} timeline events of #{number} holds {}",
+                                    queries::UNLABELED_EVENTS_PER_PR,
+                                    nodes.len()
+                                )));
+                            }
+                            let removals = nodes
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|node| match node {
+                                    Decoded::Ok(event) => event.into_removal(),
+                                    Decoded::Bad(_) => None,
+                                })
+                                .collect();
+                            cache.insert(*number, (since, removals));
+                        }
+                        Some(Decoded::Bad(error)) => spend
+                            .partial_error(format!("undecodable timeline of #{number}: {error}")),
+                        // Closed or deleted since: nothing to re-approve.
+                        None => {
+                            cache.insert(*number, (since, Vec::new()));
+                        }
+                    }
+                }
+            }
+        }
+        let cache = lock(&self.removals);
+        Ok(wanted
+            .iter()
+            .filter_map(|(number, since)| {
+                cache
+                    .get(number)
+                    .filter(|(read_since, _)| read_since == since)
+                    .map(|(_, removals)| (*number, removals.clone()))
             })
             .collect())
     }

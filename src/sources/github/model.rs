@@ -1,9 +1,10 @@
 //! What GitHub says, as the rest of branchwatch sees it: PRs with their presubmit results,
 //! cherry-pick parents, branch HEADs, rate limits, and what a cycle cost.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::k8s::ci::ContextState;
+use crate::k8s::{cherry_pick::CherryPickParents, release_note::Note};
 
 /// A rate-limit reading.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,6 +89,69 @@ pub struct ParentPr {
     pub url: String,
     /// Its labels (release notes of automated cherry-picks come from here).
     pub labels: Vec<String>,
+    /// The release note of its body (the body itself is not kept).
+    pub note: Note,
+}
+
+/// The parents asked for, as GitHub answered.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Parents {
+    /// Found, by number.
+    pub found: BTreeMap<u64, ParentPr>,
+    /// Asked for and answered with nothing: deleted, or an issue's number, not a PR's.
+    pub missing: BTreeSet<u64>,
+}
+
+/// A PR merged into a release branch, with what the release notes will say of it. Merged PRs
+/// do not change: read once, kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MergedPullRequest {
+    pub number: u64,
+    pub title: String,
+    pub url: String,
+    pub author: Option<String>,
+    /// Unix seconds.
+    pub merged_at: i64,
+    pub base_ref: String,
+    pub labels: Vec<String>,
+    /// The parents its body, title or head ref names (an automated cherry-pick's notes are
+    /// its parents').
+    pub parents: CherryPickParents,
+    /// The release note of its own body.
+    pub note: Note,
+}
+
+/// The PRs merged into a branch since a time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MergedSince {
+    /// Unix seconds: the branch's last patch release.
+    pub since: i64,
+    /// Every merge was read (false when the search was cut at its page bound).
+    pub complete: bool,
+    /// Newest merge first.
+    pub pull_requests: Vec<MergedPullRequest>,
+}
+
+/// A repository milestone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Milestone {
+    /// `v1.34`.
+    pub title: String,
+    /// `open` or `closed`.
+    pub state: String,
+    /// Unix seconds; None when it has no due date.
+    pub due_on: Option<i64>,
+    pub url: String,
+}
+
+/// A label taken off a PR.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelRemoval {
+    pub label: String,
+    /// Unix seconds.
+    pub at: i64,
+    /// Who removed it (a public login; None for a deleted account).
+    pub actor: Option<String>,
 }
 
 /// Branch HEADs: master and every `release-*` branch that exists.
@@ -97,6 +161,8 @@ pub struct BranchHeads {
     pub heads: BTreeMap<String, String>,
     /// Every `release-*` branch (release and hotfix), for branch discovery.
     pub release_branches: Vec<String>,
+    /// The repository's newest milestones.
+    pub milestones: Vec<Milestone>,
 }
 
 /// What one GitHub cycle cost, and the errors that came with usable data.

@@ -14,8 +14,13 @@ pub const LABELS_PER_PR: usize = 50;
 /// See [`PULL_REQUESTS_PER_PAGE`].
 pub const CONTEXTS_PER_PR: usize = 100;
 
-/// Branch HEADs: master plus every `release-*` branch (which also discovers hotfix branches).
-/// Cost: 1 point per page of 100 refs.
+/// Milestones read with the branch HEADs: the newest 100 by number hold every supported
+/// minor's `vX.Y`.
+pub const MILESTONES_PER_PAGE: usize = 100;
+
+/// Branch HEADs: master plus every `release-*` branch (which also discovers hotfix branches),
+/// and the newest milestones (each release branch's `vX.Y`, with its due date). Cost: 1 point
+/// per page of 100 refs (2 connections: 0.02, rounded up to the minimum of 1).
 pub const BRANCH_HEADS: &str = r#"query BranchHeads($owner: String!, $name: String!, $cursor: String) {
   rateLimit { cost remaining resetAt limit used }
   repository(owner: $owner, name: $name) {
@@ -23,6 +28,9 @@ pub const BRANCH_HEADS: &str = r#"query BranchHeads($owner: String!, $name: Stri
     refs(refPrefix: "refs/heads/", query: "release-", first: 100, after: $cursor) {
       pageInfo { hasNextPage endCursor }
       nodes { name target { oid } }
+    }
+    milestones(first: 100, orderBy: {field: NUMBER, direction: DESC}) {
+      nodes { title state dueOn url }
     }
   }
 }"#;
@@ -73,15 +81,26 @@ pub fn pull_request_search(owner: &str, repo: &str, branch: &str) -> String {
 /// Most parents fetched in one aliased query; 50 keeps the response small and the cost at 1.
 pub const MAX_PARENTS_PER_QUERY: usize = 50;
 
-/// Parent PRs of cherry-picks, batched with one alias per number (`p<number>`).
-/// Cost: 50 label connections = 1 point.
+/// Parent PRs of cherry-picks, batched with one alias per number (`p<number>`), with the body
+/// their release note is read from. Cost: 50 label connections = 1 point.
 pub fn parent_pull_requests(numbers: &[u64]) -> String {
-    let mut query = String::from(
-        "query ParentPullRequests($owner: String!, $name: String!) {\n  rateLimit { cost remaining resetAt limit used }\n  repository(owner: $owner, name: $name) {\n",
+    aliased_pull_requests(
+        "ParentPullRequests",
+        "",
+        numbers,
+        "number url state merged mergedAt baseRefName body labels(first: 30) { nodes { name } }",
+    )
+}
+
+/// `query <name>($owner, $name<variables>) { repository { p<n>: pullRequest(number: <n>) {
+/// <fields> } ... } }`: one alias per PR number.
+fn aliased_pull_requests(name: &str, variables: &str, numbers: &[u64], fields: &str) -> String {
+    let mut query = format!(
+        "query {name}($owner: String!, $name: String!{variables}) {{\n  rateLimit {{ cost remaining resetAt limit used }}\n  repository(owner: $owner, name: $name) {{\n"
     );
     for number in numbers {
         query.push_str(&format!(
-            "    p{number}: pullRequest(number: {number}) {{ number url state merged mergedAt baseRefName labels(first: 30) {{ nodes {{ name }} }} }}\n"
+            "    p{number}: pullRequest(number: {number}) {{ {fields} }}\n"
         ));
     }
     query.push_str("  }\n}");
@@ -98,16 +117,14 @@ pub const CHANGED_FILES_PER_PR: usize = 100;
 /// commit changed: a dependency bump shows in `go.mod`, `vendor/` or
 /// `build/dependencies.yaml` whatever its title says. Cost: 50 file connections = 1 point.
 pub fn changed_files(numbers: &[u64]) -> String {
-    let mut query = String::from(
-        "query ChangedFiles($owner: String!, $name: String!) {\n  rateLimit { cost remaining resetAt limit used }\n  repository(owner: $owner, name: $name) {\n",
-    );
-    for number in numbers {
-        query.push_str(&format!(
-            "    p{number}: pullRequest(number: {number}) {{ number headRefOid files(first: {CHANGED_FILES_PER_PR}) {{ totalCount nodes {{ path }} }} }}\n"
-        ));
-    }
-    query.push_str("  }\n}");
-    query
+    aliased_pull_requests(
+        "ChangedFiles",
+        "",
+        numbers,
+        &format!(
+            "number headRefOid files(first: {CHANGED_FILES_PER_PR}) {{ totalCount nodes {{ path }} }}"
+        ),
+    )
 }
 
 /// Release tags of the given minors (one alias `m<major>_<minor>` each), newest first: the
@@ -123,4 +140,54 @@ pub fn release_tags(minors: &[(u64, u64)]) -> String {
     }
     query.push_str("  }\n}");
     query
+}
+
+/// Merged PRs read per page of [`merged_pull_requests`] (its `first:`).
+pub const MERGED_PER_PAGE: usize = 50;
+
+/// The search string for PRs of `owner/repo` merged into `branch` at or after `since` (unix
+/// seconds, written as RFC 3339 UTC).
+pub fn merged_search(owner: &str, repo: &str, branch: &str, since: i64) -> String {
+    let since = chrono::DateTime::from_timestamp(since, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ");
+    format!("repo:{owner}/{repo} is:pr is:merged base:{branch} merged:>={since}")
+}
+
+/// PRs merged into several branches since their last patch release, one aliased search per
+/// branch (`b<i>` with variables `$q<i>` and `$c<i>`), with what the release notes need: body
+/// (the note), labels (the kind), author and merge time. Cost: per branch 1 search + 50 label
+/// connections = 51 requests; 1 branch is 1 point, 5 are 3.
+pub fn merged_pull_requests(branches: usize) -> String {
+    let mut variables = Vec::new();
+    let mut fields = String::new();
+    for i in 0..branches {
+        variables.push(format!("$q{i}: String!, $c{i}: String"));
+        fields.push_str(&format!(
+            "  b{i}: search(type: ISSUE, query: $q{i}, first: {MERGED_PER_PAGE}, after: $c{i}) {{\n    pageInfo {{ hasNextPage endCursor }}\n    nodes {{ __typename ... on PullRequest {{ number title url body mergedAt baseRefName headRefName author {{ login }} labels(first: 50) {{ nodes {{ name }} }} }} }}\n  }}\n"
+        ));
+    }
+    format!(
+        "query MergedPullRequests({}) {{\n  rateLimit {{ cost remaining resetAt limit used }}\n{fields}}}",
+        variables.join(", ")
+    )
+}
+
+/// Most PRs whose label removals are read in one aliased query.
+pub const MAX_TIMELINES_PER_QUERY: usize = 50;
+/// Label removals read per PR since the freeze began (newest last).
+pub const UNLABELED_EVENTS_PER_PR: usize = 50;
+
+/// Who removed which label when, since `$since`, for PRs that lack `cherry-pick-approved`
+/// after a freeze (one alias `p<number>` each; only `UnlabeledEvent`s, so a PR with thousands
+/// of timeline events still answers with a few). Cost: 50 timeline connections = 1 point.
+pub fn label_removals(numbers: &[u64]) -> String {
+    aliased_pull_requests(
+        "LabelRemovals",
+        ", $since: DateTime!",
+        numbers,
+        &format!(
+            "number timelineItems(itemTypes: [UNLABELED_EVENT], since: $since, last: {UNLABELED_EVENTS_PER_PR}) {{ totalCount nodes {{ __typename ... on UnlabeledEvent {{ createdAt actor {{ login }} label {{ name }} }} }} }}"
+        ),
+    )
 }

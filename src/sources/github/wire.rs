@@ -6,8 +6,18 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Deserializer};
 
-use super::model::{ContextResult, ContextState, Mergeable, ParentPr, PullRequest};
-use crate::{k8s::ci::parse_prow_description, sources::http::rfc3339};
+use super::model::{
+    ContextResult, ContextState, LabelRemoval, Mergeable, MergedPullRequest, Milestone, ParentPr,
+    PullRequest,
+};
+use crate::{
+    k8s::{
+        cherry_pick,
+        ci::parse_prow_description,
+        release_note::{self, readable_body},
+    },
+    sources::http::rfc3339,
+};
 
 /// `{"data": ..., "errors": [...]}`: the errors are judged first (a rate limit comes with
 /// `data: null`), then `data` is decoded as the document's [`Data`].
@@ -137,6 +147,34 @@ pub(super) struct HeadsRepository {
     #[serde(default)]
     pub master: Option<WireRef>,
     pub refs: RefConnection,
+    #[serde(default)]
+    pub milestones: Option<Nodes<Decoded<WireMilestoneFull>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WireMilestoneFull {
+    pub title: String,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub due_on: Option<String>,
+    #[serde(default)]
+    pub url: String,
+}
+
+impl WireMilestoneFull {
+    pub(super) fn into_milestone(self) -> Milestone {
+        Milestone {
+            title: self.title,
+            state: self
+                .state
+                .map(|s| s.trim().to_ascii_lowercase())
+                .unwrap_or_default(),
+            due_on: rfc3339(self.due_on.as_deref()),
+            url: self.url,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -319,7 +357,10 @@ impl WirePullRequest {
             number: self.number?,
             title: self.title,
             url: self.url,
-            body: self.body.unwrap_or_default(),
+            body: self
+                .body
+                .map(|body| readable_body(&body).to_string())
+                .unwrap_or_default(),
             author: self.author.and_then(|a| a.login),
             is_draft: self.is_draft,
             labels,
@@ -352,7 +393,19 @@ pub(super) struct WireParent {
     #[serde(default)]
     pub merged: bool,
     #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
     pub labels: Option<Nodes<Named>>,
+}
+
+fn label_names(labels: Option<Nodes<Named>>) -> Vec<String> {
+    labels
+        .unwrap_or_default()
+        .nodes
+        .into_iter()
+        .flatten()
+        .map(|l| l.name)
+        .collect()
 }
 
 impl WireParent {
@@ -361,15 +414,107 @@ impl WireParent {
             number: self.number,
             merged: self.merged,
             url: self.url,
-            labels: self
-                .labels
-                .unwrap_or_default()
-                .nodes
-                .into_iter()
-                .flatten()
-                .map(|l| l.name)
-                .collect(),
+            labels: label_names(self.labels),
+            note: release_note::parse(self.body.as_deref().unwrap_or("")),
         }
+    }
+}
+
+// === MergedPullRequests ===
+
+/// `{"b0": {search}, "b1": ...}` beside `rateLimit`.
+pub(super) type MergedData = HashMap<String, Option<MergedSearch>>;
+
+#[derive(Deserialize)]
+pub(super) struct MergedSearch {
+    #[serde(default, rename = "pageInfo")]
+    pub page_info: PageInfo,
+    #[serde(default = "Vec::new")]
+    pub nodes: Vec<Option<Decoded<WireMerged>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WireMerged {
+    #[serde(default, rename = "__typename")]
+    pub typename: String,
+    #[serde(default)]
+    pub number: Option<u64>,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    #[serde(default)]
+    pub base_ref_name: String,
+    #[serde(default)]
+    pub head_ref_name: String,
+    #[serde(default)]
+    pub author: Option<WireAuthor>,
+    #[serde(default)]
+    pub labels: Option<Nodes<Named>>,
+}
+
+impl WireMerged {
+    /// The merged PR; None for another node type, or one without a number or merge time (not
+    /// merged after all).
+    pub(super) fn into_merged(self) -> Option<MergedPullRequest> {
+        if !self.typename.is_empty() && self.typename != "PullRequest" {
+            return None;
+        }
+        let number = self.number?;
+        let merged_at = rfc3339(self.merged_at.as_deref())?;
+        let body = self.body.unwrap_or_default();
+        let body = readable_body(&body);
+        Some(MergedPullRequest {
+            number,
+            parents: cherry_pick::parents(number, &self.title, body, &self.head_ref_name),
+            note: release_note::parse(body),
+            title: self.title,
+            url: self.url,
+            author: self.author.and_then(|a| a.login),
+            merged_at,
+            base_ref: self.base_ref_name,
+            labels: label_names(self.labels),
+        })
+    }
+}
+
+// === LabelRemovals ===
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WireTimeline {
+    #[serde(default)]
+    pub timeline_items: Option<Nodes<Decoded<WireUnlabeled>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WireUnlabeled {
+    #[serde(default, rename = "__typename")]
+    pub typename: String,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub actor: Option<WireAuthor>,
+    #[serde(default)]
+    pub label: Option<Named>,
+}
+
+impl WireUnlabeled {
+    pub(super) fn into_removal(self) -> Option<LabelRemoval> {
+        if !self.typename.is_empty() && self.typename != "UnlabeledEvent" {
+            return None;
+        }
+        Some(LabelRemoval {
+            label: self.label?.name,
+            at: rfc3339(self.created_at.as_deref())?,
+            actor: self.actor.and_then(|a| a.login),
+        })
     }
 }
 
@@ -462,5 +607,71 @@ mod tests {
         .unwrap();
         let flags: Vec<bool> = errors.iter().map(GraphqlError::is_rate_limit).collect();
         assert_eq!(flags, [true, true, true, false]);
+    }
+
+    #[test]
+    fn merged_search_milestones_and_label_removals_decode_from_githubs_shapes() {
+        let merged: Data<MergedData> = serde_json::from_str(
+            r#"{"rateLimit": {"cost": 1, "remaining": 4980, "resetAt": "2026-11-25T13:00:00Z"},
+                "b0": {"pageInfo": {"hasNextPage": true, "endCursor": "Y3Vyc29yOjE="}, "nodes": [
+                  {"__typename": "Issue"}, null]}}"#,
+        )
+        .unwrap();
+        assert_eq!(merged.rate_limit.unwrap().cost, Some(1));
+        let page = merged.body.get("b0").unwrap().as_ref().unwrap();
+        assert!(page.page_info.has_next_page);
+        assert_eq!(page.nodes.len(), 2);
+        let merged: Data<MergedData> = serde_json::from_str(
+            r#"{"b0": {"nodes": [{"__typename": "PullRequest", "number": 131003, "title": "Automated cherry pick of #128519: fix",
+                 "body": "Cherry pick of #128519 on release-1.34.\r\n\r\n```release-note\r\nFixed a kubelet panic.\r\n```",
+                 "mergedAt": "2026-11-20T09:12:44Z", "baseRefName": "release-1.34", "headRefName": "x",
+                 "author": null, "labels": {"nodes": [{"name": "kind/bug"}]}},
+                 {"__typename": "PullRequest", "number": 131004, "mergedAt": null}]}}"#,
+        )
+        .unwrap();
+        let nodes = merged.body.into_values().next().unwrap().unwrap().nodes;
+        let decoded: Vec<Option<MergedPullRequest>> = nodes
+            .into_iter()
+            .flatten()
+            .map(|n| match n {
+                Decoded::Ok(wire) => wire.into_merged(),
+                Decoded::Bad(e) => panic!("{e}"),
+            })
+            .collect();
+        let first = decoded[0].as_ref().unwrap();
+        assert_eq!(first.parents.numbers, vec![128519]);
+        assert!(first.parents.automated);
+        assert_eq!(first.note.text.as_deref(), Some("Fixed a kubelet panic."));
+        assert_eq!(first.merged_at, 1_795_165_964);
+        assert!(first.author.is_none(), "a deleted account");
+        assert!(decoded[1].is_none(), "not merged after all");
+
+        let milestone: WireMilestoneFull = serde_json::from_str(
+            r#"{"title": "v1.34", "state": "OPEN", "dueOn": null, "url": "https://github.com/kubernetes/kubernetes/milestone/134"}"#,
+        )
+        .unwrap();
+        let milestone = milestone.into_milestone();
+        assert_eq!((milestone.state.as_str(), milestone.due_on), ("open", None));
+
+        let timeline: WireTimeline = serde_json::from_str(
+            r#"{"number": 131512, "timelineItems": {"totalCount": 2412, "nodes": [
+                 {"__typename": "UnlabeledEvent", "createdAt": "2026-11-20T09:00:00Z", "actor": {"login": "dave-release"}, "label": {"name": "cherry-pick-approved"}},
+                 {"__typename": "UnlabeledEvent", "createdAt": "2026-11-20T09:00:00Z", "actor": null, "label": null},
+                 {"__typename": "LabeledEvent"}]}}"#,
+        )
+        .unwrap();
+        let removals: Vec<LabelRemoval> = timeline
+            .timeline_items
+            .unwrap()
+            .nodes
+            .into_iter()
+            .flatten()
+            .filter_map(|n| match n {
+                Decoded::Ok(event) => event.into_removal(),
+                Decoded::Bad(_) => None,
+            })
+            .collect();
+        assert_eq!(removals.len(), 1);
+        assert_eq!(removals[0].actor.as_deref(), Some("dave-release"));
     }
 }
