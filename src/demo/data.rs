@@ -16,7 +16,7 @@ pub(crate) const PRESUBMIT_WINDOW: (i64, i64) = (45, 360);
 pub(crate) const STALE_WINDOW: (i64, i64) = (180, 480);
 /// release-1.36 is frozen for v1.36.8; at this phase its release manager takes
 /// `cherry-pick-approved` off a held pick that cannot be ready in time.
-pub(crate) const UNAPPROVE_AT: i64 = 240;
+pub(crate) const UNAPPROVE_AT: i64 = 180;
 /// v1.36.8 is published at this phase, ending the freeze: the pick un-approved during it is to
 /// be re-approved.
 pub(crate) const RELEASE_AT: i64 = 420;
@@ -198,14 +198,20 @@ pub fn tabs(branch: &str, blocking: bool, dashboard: &str, now: i64, phase: i64)
             let mut runs_at_head = (h % 4) as usize + usize::from(interval_minutes <= 60);
             // release-1.37 is being prepared: every blocking job has run at HEAD but the slow
             // scale job, which gets there during the loop.
+            let mut last_run = last_run;
             if branch == "release-1.37" && blocking {
                 runs_at_head = if name == SLOW_TAB {
-                    SLOW_TAB_RUNS
+                    let (from, runs) = SLOW_TAB_RUNS
                         .iter()
                         .filter(|(from, _)| phase >= *from)
-                        .map(|(_, runs)| *runs)
+                        .copied()
                         .next_back()
-                        .unwrap_or(0)
+                        .unwrap_or((0, 0));
+                    // Each run at HEAD is a new column: the tab's newest run moves with it.
+                    if runs > 0 {
+                        last_run = now - phase + from;
+                    }
+                    runs
                 } else {
                     runs_at_head.max(1)
                 };
@@ -682,16 +688,25 @@ pub fn merged_pull_requests(
     merged
 }
 
-/// The release-1.36 pick whose approval is taken off, when it is.
-pub fn label_removals(number: u64, now: i64, phase: i64) -> Vec<Value> {
-    let held = pull_requests("release-1.36", now, phase, None)
-        .into_iter()
-        .nth(UNAPPROVED_PICK as usize)
-        .and_then(|pr| pr.node["number"].as_u64());
-    if held != Some(number) || !unapproved(phase) {
+/// The label removals of a demo PR: release-1.36's held pick loses its approval during the
+/// freeze (at [`UNAPPROVE_AT`]), release-1.34's lost it the day before its last release.
+pub fn label_removals(number: u64, anchor: i64, now: i64, phase: i64) -> Vec<Value> {
+    let held = |branch: &str| {
+        pull_requests(branch, now, phase, None)
+            .into_iter()
+            .nth(UNAPPROVED_PICK as usize)
+            .and_then(|pr| pr.node["number"].as_u64())
+    };
+    let at = if held("release-1.36") == Some(number) && unapproved(phase) {
+        now - phase + UNAPPROVE_AT
+    } else if held("release-1.34") == Some(number) {
+        match last_release_at("release-1.34", anchor, now, phase) {
+            Some(released) => released - 86_400,
+            None => return Vec::new(),
+        }
+    } else {
         return Vec::new();
-    }
-    let at = now - phase + UNAPPROVE_AT;
+    };
     vec![
         json!({"__typename": "UnlabeledEvent", "createdAt": rfc3339(at - 7200), "actor": {"login": "k8s-ci-robot"}, "label": {"name": "needs-rebase"}}),
         json!({"__typename": "UnlabeledEvent", "createdAt": rfc3339(at), "actor": {"login": "dave-release"}, "label": {"name": "cherry-pick-approved"}}),
@@ -743,8 +758,11 @@ pub fn pull_requests(branch: &str, now: i64, phase: i64, count: Option<u64>) -> 
             if branch == "master" {
                 labels.retain(|l| !l.contains("cherry-pick"));
             }
-            // The release manager took the approval off during release-1.36's freeze.
-            if branch == "release-1.36" && i == UNAPPROVED_PICK && unapproved(phase) {
+            // The release manager took the approval off during release-1.36's freeze, and during
+            // release-1.34's last one (nobody has approved it again since).
+            if i == UNAPPROVED_PICK
+                && (branch == "release-1.34" || (branch == "release-1.36" && unapproved(phase)))
+            {
                 labels.retain(|l| *l != "cherry-pick-approved");
             }
             // A new feature proposed for a patch release: it needs an exception.
@@ -794,7 +812,8 @@ pub fn pull_requests(branch: &str, now: i64, phase: i64, count: Option<u64>) -> 
                 "url": format!("https://github.com/kubernetes/kubernetes/pull/{number}"),
                 "body": body,
                 "isDraft": branch == "master" && i == 5,
-                "createdAt": rfc3339(now - (i as i64 + 1) * 2 * 86400),
+                // release-1.34's un-approved pick is older than its last release's freeze.
+                "createdAt": rfc3339(now - if branch == "release-1.34" && i == UNAPPROVED_PICK { 40 } else { (i as i64 + 1) * 2 } * 86400),
                 "updatedAt": rfc3339(now - (i as i64 + 1) * 3600),
                 "mergeable": if i == 6 { "CONFLICTING" } else { "MERGEABLE" },
                 "baseRefName": branch,
@@ -946,12 +965,21 @@ pub fn schedule_yaml(anchor: i64) -> String {
         "# Use \"schedule-builder\" to maintain this file:\n# https://github.com/kubernetes/release/tree/master/cmd/schedule-builder\n---\nschedules:\n",
     );
     for (minor, next, deadline, target, eol, released) in rows {
+        // The latest release, with the freeze that preceded it (its re-approvals come from there).
+        let (latest, age) = release_history()
+            .into_iter()
+            .filter(|(tag, _)| tag.starts_with(&format!("v{minor}.")) && !tag.contains('-'))
+            .min_by_key(|(_, age)| *age)
+            .unwrap_or_default();
+        let latest = latest.trim_start_matches('v').to_string();
         out.push_str(&format!(
-            "- endOfLifeDate: \"{}\"\n  maintenanceModeStartDate: \"{}\"\n  next:\n    cherryPickDeadline: \"{}\"\n    release: {next}\n    targetDate: \"{}\"\n  previousPatches:\n  - cherryPickDeadline: \"{}\"\n    release: {minor}.1\n    targetDate: \"{}\"\n  - release: {minor}.0\n    targetDate: \"{}\"\n  release: \"{minor}\"\n  releaseDate: \"{}\"\n",
+            "- endOfLifeDate: \"{}\"\n  maintenanceModeStartDate: \"{}\"\n  next:\n    cherryPickDeadline: \"{}\"\n    release: {next}\n    targetDate: \"{}\"\n  previousPatches:\n  - cherryPickDeadline: \"{}\"\n    release: {latest}\n    targetDate: \"{}\"\n  - cherryPickDeadline: \"{}\"\n    release: {minor}.1\n    targetDate: \"{}\"\n  - release: {minor}.0\n    targetDate: \"{}\"\n  release: \"{minor}\"\n  releaseDate: \"{}\"\n",
             day(eol),
             day(eol - 60),
             day(deadline),
             day(target),
+            day(-age - 3),
+            day(-age),
             day(released + 18),
             day(released + 21),
             day(released),

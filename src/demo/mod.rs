@@ -91,6 +91,11 @@ pub enum Moment {
     BranchRed,
     /// A scale tab of release-1.36 stale; release-1.34 green again.
     TabStale,
+    /// release-1.37's slow scale job has run once at HEAD of the two it needs.
+    SlowTabHalfway,
+    /// v1.36.8 is out: release-1.36's freeze is over and the pick un-approved during it is to be
+    /// re-approved; release-1.37 is ready to be cut.
+    FreezeEnded,
 }
 
 impl Moment {
@@ -100,6 +105,8 @@ impl Moment {
             Moment::Calm => data::PRESUBMIT_WINDOW.0 / 2,
             Moment::BranchRed => data::RED_WINDOW.0 + 60,
             Moment::TabStale => data::RED_WINDOW.1 + 40,
+            Moment::SlowTabHalfway => data::SLOW_TAB_RUNS[1].0 + 50,
+            Moment::FreezeEnded => data::RELEASE_AT + 30,
         }
     }
 }
@@ -950,7 +957,7 @@ async fn graphql(
             let mut repository = serde_json::Map::new();
             for capture in alias.captures_iter(query) {
                 let number: u64 = capture[2].parse().unwrap_or(0);
-                let events = data::label_removals(number, now, phase);
+                let events = data::label_removals(number, scenario.anchor(), now, phase);
                 repository.insert(
                     format!("p{}", &capture[1]),
                     json!({"number": number, "timelineItems": {"totalCount": events.len(), "nodes": events}}),

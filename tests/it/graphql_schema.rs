@@ -79,9 +79,13 @@ fn merged_search_string_asks_for_merges_since_the_release_in_utc() {
 
 #[test]
 fn label_removals_query_is_valid_and_costs_one_point_per_batch() {
-    graphql_cost::validate(&queries::label_removals(&[131201]), "Removals1.graphql");
-    let full: Vec<u64> = (0..queries::MAX_TIMELINES_PER_QUERY as u64)
-        .map(|n| 130_000 + n)
+    let since = |day: u64| format!("2026-11-{day:02}T00:00:00Z");
+    graphql_cost::validate(
+        &queries::label_removals(&[(131201, since(20))]),
+        "Removals1.graphql",
+    );
+    let full: Vec<(u64, String)> = (0..queries::MAX_TIMELINES_PER_QUERY as u64)
+        .map(|n| (130_000 + n, since(1 + n % 28)))
         .collect();
     let query = queries::label_removals(&full);
     graphql_cost::validate(&query, "Removals50.graphql");

@@ -10,6 +10,7 @@ mod e2e_prometheus;
 mod faults;
 mod graphql_schema;
 mod once;
+mod playbook;
 mod repo;
 mod rules;
 mod serve;

@@ -443,11 +443,13 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
     };
     // 1 BranchHeads (with milestones) + 5 branches × 1 page + 1 release tags + 1 merged
     // search of the 4 release branches (2 points) + 1 parents batch (open and merged picks') +
-    // 1 changed-files batch (the release branches' PRs).
-    assert_eq!(ops(&upstream, "github graphql"), 10);
+    // 1 changed-files batch (the release branches' PRs) + 1 batch of label removals (the
+    // unapproved open PRs of branches whose last release ended a freeze).
+    assert_eq!(ops(&upstream, "github graphql"), 11);
     assert_eq!(ops(&upstream, "github graphql MergedPullRequests"), 1);
     assert_eq!(ops(&upstream, "github graphql ChangedFiles"), 1);
-    assert_eq!(upstream.graphql_points(), 11);
+    assert_eq!(ops(&upstream, "github graphql LabelRemovals"), 1);
+    assert_eq!(upstream.graphql_points(), 12);
     assert_eq!(ops(&upstream, "github releases"), 1);
     assert_eq!(ops(&upstream, "testgrid tab-summaries"), 10);
     assert_eq!(ops(&upstream, "schedule schedule.yaml"), 1);
@@ -479,9 +481,11 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
     );
     // Merged parents are cached; only the unmerged ones are asked again.
     assert_eq!(ops(&upstream, "github graphql ParentPullRequests"), 1);
-    // No head moved: changed files and merged PRs come from the cache.
+    // No head moved: changed files and merged PRs come from the cache; so do the label removals
+    // (the past does not change).
     assert_eq!(ops(&upstream, "github graphql ChangedFiles"), 0);
     assert_eq!(ops(&upstream, "github graphql MergedPullRequests"), 0);
+    assert_eq!(ops(&upstream, "github graphql LabelRemovals"), 0);
 }
 
 #[tokio::test]
@@ -565,7 +569,7 @@ async fn the_demo_exposition_passes_promtool_check_metrics() {
 }
 
 #[tokio::test]
-async fn kubernetes_load_costs_sixteen_points_first_then_eight() {
+async fn kubernetes_load_costs_seventeen_points_first_then_eight() {
     // Kubernetes' load: 5 branches × 30 open PRs, 20 PRs merged into each release branch since
     // its last patch release (release notes preview), milestones, release readiness.
     let upstream = replay(Moment::Calm).await;
@@ -628,10 +632,11 @@ async fn kubernetes_load_costs_sixteen_points_first_then_eight() {
     );
     assert_eq!(
         graphql(&upstream, "LabelRemovals"),
-        0,
-        "no freeze has ended"
+        1,
+        "the open PRs without cherry-pick-approval that existed when each branch's last release \
+         ended its freeze, in one batch"
     );
-    assert_eq!(upstream.graphql_points(), 1 + 5 + 1 + 2 + 4 + 3);
+    assert_eq!(upstream.graphql_points(), 1 + 5 + 1 + 2 + 4 + 3 + 1);
     // Steady state: merged PRs and merged parents come from the cache (the demo leaves 1 open
     // pick in 7 with an unmerged parent), no head moved (no merged search, no changed files).
     for cycle in 1..=3 {
@@ -641,6 +646,7 @@ async fn kubernetes_load_costs_sixteen_points_first_then_eight() {
         assert_eq!(graphql(&upstream, "ParentPullRequests"), 1, "cycle {cycle}");
         assert_eq!(graphql(&upstream, "MergedPullRequests"), 0, "cycle {cycle}");
         assert_eq!(graphql(&upstream, "ChangedFiles"), 0, "cycle {cycle}");
+        assert_eq!(graphql(&upstream, "LabelRemovals"), 0, "cycle {cycle}");
         let spent = upstream.graphql_points() - before;
         assert_eq!(spent, 8, "cycle {cycle}");
         assert!(

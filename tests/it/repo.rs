@@ -90,6 +90,8 @@ pub(crate) const DESIGN_ALERTS: &[&str] = &[
     "BranchwatchSourceDown",
     "BranchwatchDown",
     "BranchwatchGitHubRateLimitLow",
+    // Second stage (the playbook).
+    "PatchReleaseNotReady",
 ];
 
 /// Alerts that DESIGN.md asks for without naming them. `BranchwatchSourceStale`: "a source whose
@@ -129,6 +131,11 @@ pub(crate) const DESIGN_CONFIG_KEYS: &[&str] = &[
     "branch_wide.min_failing_prs",
     "branch_wide.min_failing_fraction",
     "branch_wide.failure_window",
+    "schedule.eol_url",
+    // Second stage.
+    "readiness.min_runs_at_head",
+    "readiness.tabs",
+    "privacy.embargo",
 ];
 
 pub(crate) const DASHBOARD_UIDS: &[&str] = &[

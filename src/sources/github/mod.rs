@@ -681,65 +681,70 @@ impl GithubClient {
         wanted: &[(u64, i64)],
         now: i64,
     ) -> Result<BTreeMap<u64, Vec<LabelRemoval>>, GithubError> {
-        let mut to_fetch: BTreeMap<i64, Vec<u64>> = BTreeMap::new();
-        {
+        let to_fetch: Vec<(u64, i64)> = {
             let mut cache = lock(&self.removals);
             cache.retain(|number, _| wanted.iter().any(|(n, _)| n == number));
-            for (number, since) in wanted {
-                if cache
-                    .get(number)
-                    .is_none_or(|(read_since, _)| read_since != since)
-                {
-                    to_fetch.entry(*since).or_default().push(*number);
-                }
-            }
-        }
-        for (since, numbers) in to_fetch {
-            let since_text = chrono::DateTime::from_timestamp(since, 0)
-                .unwrap_or_default()
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string();
-            for chunk in numbers.chunks(queries::MAX_TIMELINES_PER_QUERY) {
-                let answer = self
-                    .graphql::<AliasedData<Decoded<WireTimeline>>>(
-                        spend,
-                        &queries::label_removals(chunk),
-                        json!({"owner": self.owner, "name": self.repo, "since": since_text}),
-                        now,
-                    )
-                    .await?;
-                let mut repo = answer
-                    .body
-                    .repository
-                    .ok_or_else(|| self.repository_missing(spend))?;
-                let mut cache = lock(&self.removals);
-                for number in chunk {
-                    match repo.remove(&format!("p{number}")).flatten() {
-                        Some(Decoded::Ok(wire)) => {
-                            let nodes = wire.timeline_items.unwrap_or_default().nodes;
-                            if nodes.len() > queries::UNLABELED_EVENTS_PER_PR {
-                                return Err(GithubError::Decode(format!(
-                                    "a page of {} timeline events of #{number} holds {}",
-                                    queries::UNLABELED_EVENTS_PER_PR,
-                                    nodes.len()
-                                )));
-                            }
-                            let removals = nodes
-                                .into_iter()
-                                .flatten()
-                                .filter_map(|node| match node {
-                                    Decoded::Ok(event) => event.into_removal(),
-                                    Decoded::Bad(_) => None,
-                                })
-                                .collect();
-                            cache.insert(*number, (since, removals));
+            wanted
+                .iter()
+                .filter(|(number, since)| {
+                    cache
+                        .get(number)
+                        .is_none_or(|(read_since, _)| read_since != since)
+                })
+                .copied()
+                .collect()
+        };
+        for chunk in to_fetch.chunks(queries::MAX_TIMELINES_PER_QUERY) {
+            let prs: Vec<(u64, String)> = chunk
+                .iter()
+                .map(|(number, since)| {
+                    let since = chrono::DateTime::from_timestamp(*since, 0)
+                        .unwrap_or_default()
+                        .format("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string();
+                    (*number, since)
+                })
+                .collect();
+            let answer = self
+                .graphql::<AliasedData<Decoded<WireTimeline>>>(
+                    spend,
+                    &queries::label_removals(&prs),
+                    json!({"owner": self.owner, "name": self.repo}),
+                    now,
+                )
+                .await?;
+            let mut repo = answer
+                .body
+                .repository
+                .ok_or_else(|| self.repository_missing(spend))?;
+            let mut cache = lock(&self.removals);
+            for (number, since) in chunk {
+                match repo.remove(&format!("p{number}")).flatten() {
+                    Some(Decoded::Ok(wire)) => {
+                        let nodes = wire.timeline_items.unwrap_or_default().nodes;
+                        if nodes.len() > queries::UNLABELED_EVENTS_PER_PR {
+                            return Err(GithubError::Decode(format!(
+                                "a page of {} timeline events of #{number} holds {}",
+                                queries::UNLABELED_EVENTS_PER_PR,
+                                nodes.len()
+                            )));
                         }
-                        Some(Decoded::Bad(error)) => spend
-                            .partial_error(format!("undecodable timeline of #{number}: {error}")),
-                        // Closed or deleted since: nothing to re-approve.
-                        None => {
-                            cache.insert(*number, (since, Vec::new()));
-                        }
+                        let removals = nodes
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|node| match node {
+                                Decoded::Ok(event) => event.into_removal(),
+                                Decoded::Bad(_) => None,
+                            })
+                            .collect();
+                        cache.insert(*number, (*since, removals));
+                    }
+                    Some(Decoded::Bad(error)) => {
+                        spend.partial_error(format!("undecodable timeline of #{number}: {error}"))
+                    }
+                    // Closed or deleted since: nothing to re-approve.
+                    None => {
+                        cache.insert(*number, (*since, Vec::new()));
                     }
                 }
             }

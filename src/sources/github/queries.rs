@@ -178,16 +178,19 @@ pub const MAX_TIMELINES_PER_QUERY: usize = 50;
 /// Label removals read per PR since the freeze began (newest last).
 pub const UNLABELED_EVENTS_PER_PR: usize = 50;
 
-/// Who removed which label when, since `$since`, for PRs that lack `cherry-pick-approved`
-/// after a freeze (one alias `p<number>` each; only `UnlabeledEvent`s, so a PR with thousands
-/// of timeline events still answers with a few). Cost: 50 timeline connections = 1 point.
-pub fn label_removals(numbers: &[u64]) -> String {
-    aliased_pull_requests(
-        "LabelRemovals",
-        ", $since: DateTime!",
-        numbers,
-        &format!(
-            "number timelineItems(itemTypes: [UNLABELED_EVENT], since: $since, last: {UNLABELED_EVENTS_PER_PR}) {{ totalCount nodes {{ __typename ... on UnlabeledEvent {{ createdAt actor {{ login }} label {{ name }} }} }} }}"
-        ),
-    )
+/// Who removed which label when, for PRs that lack `cherry-pick-approved` after a freeze, each
+/// since its freeze began (`(number, RFC 3339 time)`, one alias `p<number>` each; only
+/// `UnlabeledEvent`s, so a PR with thousands of timeline events still answers with a few).
+/// Cost: 50 timeline connections = 1 point.
+pub fn label_removals(prs: &[(u64, String)]) -> String {
+    let mut query = String::from(
+        "query LabelRemovals($owner: String!, $name: String!) {\n  rateLimit { cost remaining resetAt limit used }\n  repository(owner: $owner, name: $name) {\n",
+    );
+    for (number, since) in prs {
+        query.push_str(&format!(
+            "    p{number}: pullRequest(number: {number}) {{ number timelineItems(itemTypes: [UNLABELED_EVENT], since: \"{since}\", last: {UNLABELED_EVENTS_PER_PR}) {{ totalCount nodes {{ __typename ... on UnlabeledEvent {{ createdAt actor {{ login }} label {{ name }} }} }} }} }}\n"
+        ));
+    }
+    query.push_str("  }\n}");
+    query
 }
