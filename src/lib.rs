@@ -10,7 +10,8 @@
 //! `analysis → {snapshot, k8s, source models}`; `server, metrics, report → snapshot`;
 //! `sources → k8s`; `k8s → ∅`.
 //!
-//! - [`cli`], [`app`], `shutdown`: the process edge and the wiring.
+//! - [`cli`], [`app`], `shutdown`: the process edge and the wiring; `remote` reads a running
+//!   instance's status for `report --from`.
 //! - [`config`]: the YAML configuration, validated all at once.
 //! - `k8s`: Kubernetes vocabulary — versions, branches, cherry-pick naming, schedule, timing.
 //! - `sources`: TestGrid, GitHub and schedule clients (fetch and decode only).
@@ -31,6 +32,7 @@ pub mod fuzzing;
 pub(crate) mod k8s;
 pub mod metrics;
 pub mod poll;
+mod remote;
 pub mod report;
 mod server;
 mod shutdown;
