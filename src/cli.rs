@@ -225,21 +225,42 @@ fn finish(result: anyhow::Result<()>) -> ExitCode {
     }
 }
 
-async fn run_once(config: &Config) -> ExitCode {
+/// One full poll on a new app: the app and the failures by source; the exit code when the app
+/// cannot be built or a signal interrupts the poll.
+async fn poll_once(config: &Config) -> Result<(App, Vec<(Source, String)>), ExitCode> {
     let app = match App::new(config) {
         Ok(app) => app,
         Err(error) => {
             eprintln!("branchwatch: {error:#}");
-            return ExitCode::FAILURE;
+            return Err(ExitCode::FAILURE);
         }
     };
-    // SIGTERM during `once` stops it cleanly: nothing half-printed, exit code 143 like a shell.
-    let failures = tokio::select! {
-        failures = app.once() => failures,
+    // SIGTERM during a poll stops it cleanly: nothing half-printed, exit code 143 like a shell.
+    tokio::select! {
+        failures = app.once() => Ok((app, failures)),
         _ = crate::shutdown::signal() => {
             eprintln!("branchwatch: interrupted");
-            return ExitCode::from(143);
+            Err(ExitCode::from(143))
         }
+    }
+}
+
+/// Names each failed source on stderr; exit 1 when there is one.
+fn exit_for(failures: &[(Source, String)]) -> ExitCode {
+    for (source, message) in failures {
+        eprintln!("branchwatch: source {} failed: {message}", source.as_str());
+    }
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn run_once(config: &Config) -> ExitCode {
+    let (app, failures) = match poll_once(config).await {
+        Ok(polled) => polled,
+        Err(code) => return code,
     };
     match app.render_metrics() {
         Ok(exposition) => print!("{exposition}"),
@@ -248,13 +269,7 @@ async fn run_once(config: &Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    if failures.is_empty() {
-        return ExitCode::SUCCESS;
-    }
-    for (source, message) in &failures {
-        eprintln!("branchwatch: source {} failed: {message}", source.as_str());
-    }
-    ExitCode::FAILURE
+    exit_for(&failures)
 }
 
 async fn run_report(
@@ -282,29 +297,17 @@ async fn run_report(
             }
         },
         None => {
-            let app = match App::new(config) {
-                Ok(app) => app,
-                Err(error) => {
-                    eprintln!("branchwatch: {error:#}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let failures = tokio::select! {
-                failures = app.once() => failures,
-                _ = crate::shutdown::signal() => {
-                    eprintln!("branchwatch: interrupted");
-                    return ExitCode::from(143);
-                }
+            let (app, failures) = match poll_once(config).await {
+                Ok(polled) => polled,
+                Err(code) => return code,
             };
             (app.snapshot(), app.now(), failures)
         }
     };
-    for (source, message) in &failures {
-        eprintln!("branchwatch: source {} failed: {message}", source.as_str());
-    }
     match report::render(&snapshot, now, format, branch, embargo) {
         Ok(text) => print!("{text}"),
         Err(unknown) => {
+            let _ = exit_for(&failures);
             eprintln!(
                 "branchwatch: report --branch: {}",
                 crate::sources::http::clean_line(&unknown.to_string(), 2000)
@@ -312,11 +315,7 @@ async fn run_report(
             return ExitCode::from(EXIT_CONFIG);
         }
     }
-    if failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    exit_for(&failures)
 }
 
 /// The sources a remote snapshot reports down, with why.
