@@ -402,7 +402,7 @@ fn merged_item(pr: &MergedLine) -> String {
         let _ = write!(item, " {}", text(short_title(title), TITLE_CHARS));
     }
     if pr.kind != ChangeKind::Uncategorized {
-        let _ = write!(item, " ({})", pr.kind.title());
+        let _ = write!(item, " — {}", pr.kind.title());
     }
     item
 }

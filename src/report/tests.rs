@@ -387,7 +387,7 @@ fn embargo_withholds_titles_authors_and_notes_even_when_the_snapshot_has_them() 
         url(131_325)
     )));
     assert!(markdown.contains(&format!(
-        "  - [#131200]({}) (Bug or Regression)\n",
+        "  - [#131200]({}) — Bug or Regression\n",
         url(131_200)
     )));
 
@@ -694,8 +694,8 @@ fn the_playbook_risks_are_named_with_their_prs() {
         "  - Milestone v1.34 has no due date.",
         "  - Past its planned end of life (2026-11-20) and not retired yet: the final patch may still be in preparation.",
         "  - schedule.yaml lists v1.34.13 twice",
-        "  - [#131200](https://github.com/kubernetes/kubernetes/pull/131200) Noted (Bug or Regression)",
-        "  - [#131201](https://github.com/kubernetes/kubernetes/pull/131201) Unnoted (Feature)",
+        "  - [#131200](https://github.com/kubernetes/kubernetes/pull/131200) Noted — Bug or Regression",
+        "  - [#131201](https://github.com/kubernetes/kubernetes/pull/131201) Unnoted — Feature",
     ] {
         assert!(
             markdown.lines().any(|l| l == line),
