@@ -20,9 +20,10 @@ use branchwatch::{
     config::TestgridApi,
     demo::{Fault, Moment},
     report::{self, Format},
+    snapshot::Condition,
 };
 
-use crate::support::{config_for, pinned_app, replay};
+use crate::support::{config_for, pinned_app, replay, replay_config_file};
 
 /// The replay's loopback address changes every run; the golden files name it this way.
 const REPLAY: &str = "http://replay.invalid";
@@ -118,6 +119,14 @@ async fn report_from_a_running_instance_is_the_report_of_the_direct_poll() {
     let snapshot = app.snapshot();
     let direct = |format| report::render(&snapshot, app.now(), format, None, false).unwrap();
     let (markdown, json) = (direct(Format::Markdown), direct(Format::Json));
+    let one_branch = report::render(
+        &snapshot,
+        app.now(),
+        Format::Markdown,
+        Some("release-1.34"),
+        false,
+    )
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, app.router()).await });
@@ -129,6 +138,35 @@ async fn report_from_a_running_instance_is_the_report_of_the_direct_poll() {
     }
     let run = branchwatch(&["report", "--from", &base, "--format", "json"]).await;
     assert_eq!(text(&run.stdout), json);
+    let run = branchwatch(&["report", "--from", &base, "--branch", "release-1.34"]).await;
+    assert_eq!(text(&run.stdout), one_branch);
+
+    let run = branchwatch(&["report", "--from", &base, "--embargo"]).await;
+    let embargoed = text(&run.stdout);
+    assert!(embargoed.contains(report::EMBARGO_LINE), "{embargoed}");
+    for pr in &snapshot.branches[1].pull_requests {
+        if pr.conditions.contains(&Condition::CherryPickApproved) {
+            let listed = format!(
+                "[#{}]({}) — {}\n",
+                pr.number,
+                pr.url,
+                pr.next_action.title()
+            );
+            assert!(embargoed.contains(&listed), "{listed} in:\n{embargoed}");
+        }
+        assert!(
+            !embargoed.contains(&pr.title),
+            "{} in:\n{embargoed}",
+            pr.title
+        );
+    }
+    for withheld in [
+        "kubectl: fix describe",
+        "alice-dev",
+        "Automated cherry pick",
+    ] {
+        assert!(!embargoed.contains(withheld), "{withheld} in:\n{embargoed}");
+    }
 
     let run = branchwatch(&["report", "--from", &base, "--branch", "release-1.99"]).await;
     assert_eq!(run.status.code(), Some(64));
@@ -198,16 +236,7 @@ async fn report_from_an_unreachable_or_credentialed_url_fails_in_one_line_and_pr
 async fn a_failed_source_still_prints_the_report_says_which_and_exits_1() {
     let upstream = replay(Moment::BranchRed).await;
     upstream.set_fault(Source::Testgrid, Some(Fault::Html500));
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.yaml");
-    let base = upstream.url();
-    std::fs::write(
-        &config,
-        format!(
-            "testgrid:\n  url: {base}/testgrid\n  api: legacy\nschedule:\n  url: {base}/schedule.yaml\ngithub:\n  api_url: {base}/github\nbranches: [master, release-1.34]\nrequest_timeout: 5s\n"
-        ),
-    )
-    .unwrap();
+    let (_dir, config) = replay_config_file(&upstream, "[master, release-1.34]");
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_branchwatch"))
         .args(["report", "--config"])
         .arg(&config)
