@@ -85,7 +85,7 @@ enum Command {
 enum ReportFormat {
     /// Headings per branch, short bullets, PR links.
     Markdown,
-    /// A stable JSON document (see `report::json`).
+    /// A stable, versioned JSON document for bots (`format: branchwatch.report/v1`).
     Json,
 }
 
