@@ -19,6 +19,7 @@ use crate::{
 
 /// branchwatch assembled for one configuration.
 pub struct App {
+    clock: Clock,
     poller: Arc<Poller>,
     metrics: Arc<Metrics>,
     cell: Arc<SnapshotCell>,
@@ -37,12 +38,13 @@ impl App {
         let publisher = Arc::clone(&metrics);
         let poller = Poller::new(
             config,
-            clock,
+            Arc::clone(&clock),
             metrics.counters(),
             Arc::clone(&cell),
             Box::new(move |snapshot: &Arc<Snapshot>| publisher.publish(snapshot)),
         )?;
         Ok(App {
+            clock,
             poller: Arc::new(poller),
             metrics,
             cell,
@@ -52,6 +54,11 @@ impl App {
     /// One full poll of every source; the failures by source.
     pub async fn once(&self) -> Vec<(Source, String)> {
         self.poller.once().await
+    }
+
+    /// The time on this app's clock, unix seconds (what a report made now is dated).
+    pub fn now(&self) -> i64 {
+        (self.clock)()
     }
 
     /// The current snapshot.

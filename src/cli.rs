@@ -1,25 +1,29 @@
-//! The command line: `serve` (default), `once`, `demo` and `check-config`, and the process
-//! edge — logging, config errors on stderr, exit codes.
+//! The command line: `serve` (default), `once`, `report`, `demo` and `check-config`, and the
+//! process edge — logging, config errors on stderr, exit codes.
 //!
-//! Exit codes: 0 success; 1 a source failed (`once`) or the daemon stopped on an error; 64 a
-//! bad configuration or command line (BSD `EX_USAGE`); 69 the listen address cannot be bound
-//! (`EX_UNAVAILABLE`); 130 a second SIGTERM/SIGINT during shutdown.
+//! Exit codes: 0 success; 1 a source failed (`once`, `report`) or the daemon stopped on an
+//! error; 64 a bad configuration or command line, an unknown `report --branch` (BSD
+//! `EX_USAGE`); 69 the listen address cannot be bound, or `report --from` cannot read the
+//! instance (`EX_UNAVAILABLE`); 130 a second SIGTERM/SIGINT during shutdown.
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::{
     app::App,
     config::{Config, ProcessEnv},
-    demo,
+    demo, remote, report,
+    snapshot::Snapshot,
+    sources::Source,
 };
 
 /// Exit code for a bad configuration or command line (BSD `EX_USAGE`).
 const EXIT_CONFIG: u8 = 64;
-/// Exit code when the listen address cannot be bound (BSD `EX_UNAVAILABLE`).
-const EXIT_BIND: u8 = 69;
+/// Exit code when the listen address cannot be bound, or `report --from` cannot read the
+/// instance (BSD `EX_UNAVAILABLE`).
+const EXIT_UNAVAILABLE: u8 = 69;
 
 /// Watches Kubernetes release branches: TestGrid health, cherry-pick PRs blocked by branch-wide
 /// presubmit failures, and the patch release window, exported as Prometheus metrics.
@@ -43,6 +47,25 @@ enum Command {
     /// Poll every source once, print the Prometheus exposition on stdout, and exit non-zero if a
     /// source failed (which, and why, goes to stderr).
     Once,
+    /// Print the update a patch release manager gives at the sig-release meeting: per branch,
+    /// health and what blocks it, cherry-picks merged, approved and stuck, the next target and
+    /// deadline, freeze, go/no-go and risks. From one poll of every source (exit 1 if one
+    /// failed, after printing what is known), or from a running instance with `--from`.
+    Report {
+        /// Only this branch (e.g. `release-1.34`); exit 64 if it is not watched.
+        #[arg(long)]
+        branch: Option<String>,
+        /// `markdown` to paste into the meeting notes or Slack, `json` for a bot.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+        /// Read a running branchwatch instead of polling: its base URL (`http://host:9850`)
+        /// or its `/api/v1/status` URL. The report is dated by that snapshot.
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
+        /// Withhold PR titles, authors and release-note text (security releases).
+        #[arg(long)]
+        embargo: bool,
+    },
     /// Run the real daemon against a built-in offline replay of a Kubernetes snapshot that
     /// changes over ten minutes. No network needed.
     Demo {
@@ -55,6 +78,15 @@ enum Command {
         /// The file to check.
         file: PathBuf,
     },
+}
+
+/// How `report` writes.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ReportFormat {
+    /// Headings per branch, short bullets, PR links.
+    Markdown,
+    /// A stable, versioned JSON document for bots (`format: branchwatch.report/v1`).
+    Json,
 }
 
 /// Entry point of the binary.
@@ -163,6 +195,18 @@ async fn run(cli: Cli) -> ExitCode {
     };
     match command {
         Command::Once => run_once(&config).await,
+        Command::Report {
+            branch,
+            format,
+            from,
+            embargo,
+        } => {
+            let format = match format {
+                ReportFormat::Markdown => report::Format::Markdown,
+                ReportFormat::Json => report::Format::Json,
+            };
+            run_report(&config, branch.as_deref(), format, from.as_deref(), embargo).await
+        }
         _ => finish(App::serve(&config, |_| {}).await),
     }
 }
@@ -176,26 +220,47 @@ fn finish(result: anyhow::Result<()>) -> ExitCode {
             let bind = error
                 .chain()
                 .any(|cause| cause.to_string().starts_with("cannot listen on"));
-            ExitCode::from(if bind { EXIT_BIND } else { 1 })
+            ExitCode::from(if bind { EXIT_UNAVAILABLE } else { 1 })
         }
     }
 }
 
-async fn run_once(config: &Config) -> ExitCode {
+/// One full poll on a new app: the app and the failures by source; the exit code when the app
+/// cannot be built or a signal interrupts the poll.
+async fn poll_once(config: &Config) -> Result<(App, Vec<(Source, String)>), ExitCode> {
     let app = match App::new(config) {
         Ok(app) => app,
         Err(error) => {
             eprintln!("branchwatch: {error:#}");
-            return ExitCode::FAILURE;
+            return Err(ExitCode::FAILURE);
         }
     };
-    // SIGTERM during `once` stops it cleanly: nothing half-printed, exit code 143 like a shell.
-    let failures = tokio::select! {
-        failures = app.once() => failures,
+    // SIGTERM during a poll stops it cleanly: nothing half-printed, exit code 143 like a shell.
+    tokio::select! {
+        failures = app.once() => Ok((app, failures)),
         _ = crate::shutdown::signal() => {
             eprintln!("branchwatch: interrupted");
-            return ExitCode::from(143);
+            Err(ExitCode::from(143))
         }
+    }
+}
+
+/// Names each failed source on stderr; exit 1 when there is one.
+fn exit_for(failures: &[(Source, String)]) -> ExitCode {
+    for (source, message) in failures {
+        eprintln!("branchwatch: source {} failed: {message}", source.as_str());
+    }
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn run_once(config: &Config) -> ExitCode {
+    let (app, failures) = match poll_once(config).await {
+        Ok(polled) => polled,
+        Err(code) => return code,
     };
     match app.render_metrics() {
         Ok(exposition) => print!("{exposition}"),
@@ -204,13 +269,66 @@ async fn run_once(config: &Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    if failures.is_empty() {
-        return ExitCode::SUCCESS;
+    exit_for(&failures)
+}
+
+async fn run_report(
+    config: &Config,
+    branch: Option<&str>,
+    format: report::Format,
+    from: Option<&str>,
+    embargo: bool,
+) -> ExitCode {
+    // What is printed is dated by the snapshot's own clock: the app's for a poll, the remote
+    // instance's for `--from` (its `generated_at`), never this machine's.
+    let (snapshot, now, failures) = match from {
+        Some(from) => match remote::fetch_snapshot(from, config.request_timeout).await {
+            Ok(snapshot) => {
+                let down = down_sources(&snapshot);
+                let now = snapshot.generated_at;
+                (std::sync::Arc::new(snapshot), now, down)
+            }
+            Err(error) => {
+                eprintln!("branchwatch: {error}");
+                return ExitCode::from(match error {
+                    remote::RemoteError::BadUrl(_) => EXIT_CONFIG,
+                    remote::RemoteError::Unreadable { .. } => EXIT_UNAVAILABLE,
+                });
+            }
+        },
+        None => {
+            let (app, failures) = match poll_once(config).await {
+                Ok(polled) => polled,
+                Err(code) => return code,
+            };
+            (app.snapshot(), app.now(), failures)
+        }
+    };
+    match report::render(&snapshot, now, format, branch, embargo) {
+        Ok(text) => print!("{text}"),
+        Err(unknown) => {
+            let _ = exit_for(&failures);
+            eprintln!(
+                "branchwatch: report --branch: {}",
+                crate::sources::http::clean_line(&unknown.to_string(), 2000)
+            );
+            return ExitCode::from(EXIT_CONFIG);
+        }
     }
-    for (source, message) in &failures {
-        eprintln!("branchwatch: source {} failed: {message}", source.as_str());
-    }
-    ExitCode::FAILURE
+    exit_for(&failures)
+}
+
+/// The sources a remote snapshot reports down, with why.
+fn down_sources(snapshot: &Snapshot) -> Vec<(Source, String)> {
+    snapshot
+        .sources
+        .iter()
+        .filter(|source| !source.up)
+        .map(|source| {
+            let why = source.last_error.as_deref().unwrap_or("no reason given");
+            (source.source, crate::sources::http::clean_line(why, 300))
+        })
+        .collect()
 }
 
 async fn run_demo(listen: Option<SocketAddr>, skip: Duration) -> anyhow::Result<()> {

@@ -7,16 +7,17 @@
 //! that data and an explicit `now` into an immutable snapshot; metrics and the API only read
 //! snapshots. Imports run one way:
 //! `cli → app → {poll, server, metrics}`; `poll → {sources, analysis, k8s, snapshot}`;
-//! `analysis → {snapshot, k8s, source models}`; `server, metrics → snapshot`; `sources → k8s`;
-//! `k8s → ∅`.
+//! `analysis → {snapshot, k8s, source models}`; `server, metrics, report → snapshot`;
+//! `sources → k8s`; `k8s → ∅`.
 //!
-//! - [`cli`], [`app`], `shutdown`: the process edge and the wiring.
+//! - [`cli`], [`app`], `shutdown`: the process edge and the wiring; `remote` reads a running
+//!   instance's status for `report --from`.
 //! - [`config`]: the YAML configuration, validated all at once.
 //! - `k8s`: Kubernetes vocabulary — versions, branches, cherry-pick naming, schedule, timing.
 //! - `sources`: TestGrid, GitHub and schedule clients (fetch and decode only).
 //! - [`poll`]: one loop per source, the state, one analysis and publish per finished poll.
 //! - `analysis`: (inputs, history, settings, now) → snapshot.
-//! - [`snapshot`]: the output model and its cell; [`metrics`], `server`: read it.
+//! - [`snapshot`]: the output model and its cell; [`metrics`], `server`, [`report`]: read it.
 //! - [`demo`]: the offline replay upstream used by `branchwatch demo` and the tests.
 
 #![warn(missing_docs)]
@@ -31,6 +32,8 @@ pub mod fuzzing;
 pub(crate) mod k8s;
 pub mod metrics;
 pub mod poll;
+mod remote;
+pub mod report;
 mod server;
 mod shutdown;
 pub mod snapshot;

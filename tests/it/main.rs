@@ -1,7 +1,7 @@
 //! The integration tests, one binary (each test binary links the whole crate: one is faster to
 //! build on two cores): the CLI, one poll against the replay upstream healthy and broken, the
-//! running daemon, GitHub's schema, the alert rules, dashboards and deploy manifests, and a real
-//! Prometheus end to end.
+//! meeting report (golden files), the running daemon, GitHub's schema, the alert rules,
+//! dashboards and deploy manifests, and a real Prometheus end to end.
 
 mod cli;
 mod dashboards;
@@ -12,6 +12,7 @@ mod graphql_schema;
 mod once;
 mod playbook;
 mod repo;
+mod report;
 mod rules;
 mod serve;
 mod support;

@@ -11,7 +11,7 @@ use branchwatch::{
     snapshot::{BranchStatus, Condition, Snapshot},
 };
 
-use crate::support::{NOW, config_for, metric_value, pinned_app, replay};
+use crate::support::{NOW, config_for, metric_value, pinned_app, replay, replay_config_file};
 
 fn branch_status(snapshot: &Snapshot, branch: &str) -> BranchStatus {
     snapshot.branch(branch).expect("branch is watched").status
@@ -492,16 +492,7 @@ async fn a_cycle_costs_an_exact_number_of_requests_and_points_and_etags_make_rel
 async fn the_binary_exits_non_zero_and_names_the_failed_source() {
     let upstream = replay(Moment::Calm).await;
     upstream.set_fault(Source::Testgrid, Some(Fault::Html500));
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.yaml");
-    let base = upstream.url();
-    std::fs::write(
-        &config,
-        format!(
-            "testgrid:\n  url: {base}/testgrid\n  api: legacy\nschedule:\n  url: {base}/schedule.yaml\ngithub:\n  api_url: {base}/github\nbranches: [master, release-1.35]\nrequest_timeout: 5s\n"
-        ),
-    )
-    .unwrap();
+    let (_dir, config) = replay_config_file(&upstream, "[master, release-1.35]");
     let binary = env!("CARGO_BIN_EXE_branchwatch");
     let output = tokio::task::spawn_blocking(move || {
         Command::new(binary)

@@ -31,6 +31,25 @@ pub fn pinned_app(config: Config) -> App {
     App::with_clock(&config, Arc::new(|| NOW)).expect("app builds")
 }
 
+/// A config file for the binary with every source on `upstream` (TestGrid's legacy API),
+/// watching `branches` (`"[master, release-1.35]"`); it lives as long as the directory.
+pub fn replay_config_file(
+    upstream: &ReplayUpstream,
+    branches: &str,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    let base = upstream.url();
+    std::fs::write(
+        &path,
+        format!(
+            "testgrid:\n  url: {base}/testgrid\n  api: legacy\nschedule:\n  url: {base}/schedule.yaml\ngithub:\n  api_url: {base}/github\nbranches: {branches}\nrequest_timeout: 5s\n"
+        ),
+    )
+    .unwrap();
+    (dir, path)
+}
+
 /// The value of one series (`name{labels}`) in an exposition.
 pub fn metric_value(exposition: &str, series: &str) -> Option<f64> {
     exposition.lines().find_map(|line| {
