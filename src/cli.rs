@@ -62,7 +62,8 @@ enum Command {
         /// or its `/api/v1/status` URL. The report is dated by that snapshot.
         #[arg(long, value_name = "URL")]
         from: Option<String>,
-        /// Withhold PR titles, authors and release-note text (security releases).
+        /// Withhold PR titles, authors and release-note text (security releases); on whenever
+        /// the configuration sets `privacy.embargo: true`.
         #[arg(long)]
         embargo: bool,
     },
@@ -205,6 +206,7 @@ async fn run(cli: Cli) -> ExitCode {
                 ReportFormat::Markdown => report::Format::Markdown,
                 ReportFormat::Json => report::Format::Json,
             };
+            let embargo = embargo || config.privacy.embargo;
             run_report(&config, branch.as_deref(), format, from.as_deref(), embargo).await
         }
         _ => finish(App::serve(&config, |_| {}).await),

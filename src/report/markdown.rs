@@ -214,10 +214,7 @@ fn branch_section(out: &mut String, branch: &BranchSection, now: i64) {
     }
     let blocked = &branch.pull_requests.blocked_by_branch;
     if !blocked.is_empty() {
-        let only_branch = blocked
-            .iter()
-            .filter(|pr| pr.next_action == Some(NextAction::BlockedByBranch))
-            .count();
+        let only_branch = branch.pull_requests.would_merge_once_fixed;
         let mut line = refs(blocked);
         if only_branch > 0 {
             let _ = write!(line, ": {only_branch} would merge once the branch is fixed");

@@ -227,9 +227,11 @@ pub struct PullRequests {
     pub merged_since_release: Option<Merged>,
     /// Open PRs with `cherry-pick-approved`, each with what it still needs.
     pub approved_waiting: Vec<PrLine>,
-    /// Open PRs failing a presubmit that fails branch-wide; those whose `next_action` is
-    /// `blocked_by_branch` would merge once the branch is fixed.
+    /// Open PRs failing a presubmit that fails branch-wide.
     pub blocked_by_branch: Vec<PrLine>,
+    /// How many of them would merge once the branch is fixed (`only_blocked_by_branch`: every
+    /// failing context is branch-wide and the PR is otherwise mergeable).
+    pub would_merge_once_fixed: u32,
 }
 
 /// One PR.
@@ -606,6 +608,9 @@ impl Context {
                 pr.conditions.contains(&Condition::BlockedByBranchFailure)
                     || pr.next_action == NextAction::BlockedByBranch
             }),
+            would_merge_once_fixed: branch
+                .pull_request_counts
+                .get(Condition::OnlyBlockedByBranch),
         }
     }
 

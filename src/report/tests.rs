@@ -586,6 +586,7 @@ fn long_lists_are_cut_with_and_n_more() {
         .map(|i| {
             let mut pr = approved(131_300 + i, "Fix a thing", NextAction::BlockedByBranch);
             pr.conditions.push(Condition::BlockedByBranchFailure);
+            pr.conditions.push(Condition::OnlyBlockedByBranch);
             pr
         })
         .collect();
