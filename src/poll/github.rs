@@ -25,6 +25,12 @@ impl Poller {
             .graphql_errors
             .inc_by(spend.partial_error_count);
         if let Some(first) = spend.partial_errors.first() {
+            // A partial error can quote what it could not decode: not in embargo-safe mode.
+            let first = if self.settings.embargo {
+                "(withheld: privacy.embargo)"
+            } else {
+                first.as_str()
+            };
             tracing::warn!(
                 errors = spend.partial_error_count,
                 %first,
@@ -46,7 +52,11 @@ impl Poller {
             Err(error) => Polled::failed(PollFailure {
                 not_before: error.retry_not_before(now),
                 kind: error.kind(),
-                message: error.to_string(),
+                message: if self.settings.embargo {
+                    error.embargo_safe_message()
+                } else {
+                    error.to_string()
+                },
             }),
         }
     }

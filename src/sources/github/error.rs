@@ -57,6 +57,32 @@ pub enum GithubError {
     Graphql(String),
 }
 
+impl GithubError {
+    /// The message to show in embargo-safe mode: what could carry text from PR bodies or titles
+    /// (an excerpt of an undecodable answer, a GraphQL error message, a status page) is
+    /// withheld; the kind of failure and the rate-limit timing stay.
+    pub fn embargo_safe_message(&self) -> String {
+        match self {
+            GithubError::Decode(_) => {
+                "GitHub answered with something unexpected (details withheld: privacy.embargo)"
+                    .to_string()
+            }
+            GithubError::Graphql(_) => {
+                "GitHub GraphQL errors (details withheld: privacy.embargo)".to_string()
+            }
+            GithubError::Status {
+                status, retry_at, ..
+            } => GithubError::Status {
+                status: *status,
+                excerpt: "body withheld: privacy.embargo".to_string(),
+                retry_at: *retry_at,
+            }
+            .to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
 fn describe_reset(reset_at: Option<i64>, retry_after: Option<u64>) -> String {
     match (retry_after, reset_at) {
         (Some(seconds), _) => format!("Retry-After {seconds}s"),
