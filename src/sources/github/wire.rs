@@ -674,4 +674,26 @@ mod tests {
         assert_eq!(removals.len(), 1);
         assert_eq!(removals[0].actor.as_deref(), Some("dave-release"));
     }
+
+    #[test]
+    fn a_megabyte_body_is_read_only_as_far_as_github_allows() {
+        let body = format!(
+            "Cherry pick of #128519 on release-1.34.\r\n\r\n```release-note\r\nFixed it.\r\n```\r\n{}",
+            "é".repeat(600_000)
+        );
+        let node = serde_json::json!({
+            "__typename": "PullRequest", "number": 131003, "title": "Automated cherry pick of #128519: fix",
+            "body": body, "baseRefName": "release-1.34", "headRefName": "x", "headRefOid": "abc",
+        });
+        let pr: WirePullRequest = serde_json::from_value(node.clone()).unwrap();
+        let pr = pr.into_pull_request().unwrap();
+        assert!(pr.body.len() <= release_note::MAX_BODY_BYTES);
+        assert!(pr.body.starts_with("Cherry pick of #128519"));
+        let mut merged = node;
+        merged["mergedAt"] = serde_json::json!("2026-11-20T09:12:44Z");
+        let merged: WireMerged = serde_json::from_value(merged).unwrap();
+        let merged = merged.into_merged().unwrap();
+        assert_eq!(merged.note.text.as_deref(), Some("Fixed it."));
+        assert_eq!(merged.parents.numbers, vec![128519]);
+    }
 }
