@@ -14,6 +14,7 @@ use axum::{
 
 use crate::{
     clock::Clock,
+    config::valid_branch,
     k8s::timing::ReleaseWindow,
     metrics::Metrics,
     page::{self, PageContext},
@@ -142,8 +143,8 @@ async fn index(State(outputs): State<Outputs>) -> Response {
 async fn branch(State(outputs): State<Outputs>, Path(name): Path<String>) -> Response {
     let snapshot = outputs.snapshot.load();
     let ctx = outputs.pages.context();
-    // Only a name a branch can have is looked up; anything else is simply not watched.
-    let found = branch_name(&name)
+    // Only a name a watched branch can have is looked up; anything else is not watched.
+    let found = valid_branch(&name)
         .then(|| page::render_branch(&snapshot, &name, &ctx))
         .flatten();
     match found {
@@ -153,15 +154,6 @@ async fn branch(State(outputs): State<Outputs>, Path(name): Path<String>) -> Res
             page::render_not_found(&snapshot, &name, &ctx),
         ),
     }
-}
-
-/// `release-1.34`, `master`, `release-1.34.2`: short, and nothing but `[A-Za-z0-9._-]`.
-fn branch_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 100
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// A page with the headers that keep it to itself: its own policy (nothing loads or runs but
@@ -193,23 +185,6 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT_ENCODING, value.parse().unwrap());
         headers
-    }
-
-    #[test]
-    fn only_names_a_branch_can_have_are_looked_up() {
-        for good in ["master", "release-1.34", "release-1.34.2"] {
-            assert!(branch_name(good), "{good}");
-        }
-        for bad in [
-            "",
-            "..",
-            "a/b",
-            "release-1.34<script>",
-            "é",
-            &"x".repeat(101),
-        ] {
-            assert!(!branch_name(bad), "{bad}");
-        }
     }
 
     #[test]
