@@ -10,8 +10,9 @@ use crate::{
     clock::{self, Clock},
     config::Config,
     metrics::Metrics,
+    page::PageContext,
     poll::Poller,
-    server,
+    server::{self, PageSettings},
     shutdown::SHUTDOWN_GRACE,
     snapshot::{Snapshot, SnapshotCell},
     sources::{Outcome, Source},
@@ -23,6 +24,7 @@ pub struct App {
     poller: Arc<Poller>,
     metrics: Arc<Metrics>,
     cell: Arc<SnapshotCell>,
+    pages: PageSettings,
 }
 
 impl App {
@@ -36,6 +38,12 @@ impl App {
         let metrics = Arc::new(Metrics::new(config.poll_interval));
         let cell = Arc::new(SnapshotCell::default());
         let publisher = Arc::clone(&metrics);
+        let pages = PageSettings {
+            clock: Arc::clone(&clock),
+            poll_interval: config.poll_interval,
+            release_window: config.release_window,
+            embargo: config.privacy.embargo,
+        };
         let poller = Poller::new(
             config,
             Arc::clone(&clock),
@@ -48,6 +56,7 @@ impl App {
             poller: Arc::new(poller),
             metrics,
             cell,
+            pages,
         })
     }
 
@@ -68,7 +77,16 @@ impl App {
 
     /// The HTTP routes, on this app's snapshots and metrics (benchmarks call it in-process).
     pub fn router(&self) -> axum::Router {
-        server::router(Arc::clone(&self.cell), Arc::clone(&self.metrics))
+        server::router(
+            Arc::clone(&self.cell),
+            Arc::clone(&self.metrics),
+            self.pages.clone(),
+        )
+    }
+
+    /// What a page rendered now is given besides the snapshot (benchmarks render in-process).
+    pub fn page_context(&self) -> PageContext {
+        self.pages.context()
     }
 
     /// Where the snapshots are published: keeps reading them after [`App::run_until`] took
@@ -151,7 +169,7 @@ impl App {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let address = listener.local_addr()?;
         let app = App::new(config)?;
-        tracing::info!(%address, "Serving /metrics, /api/v1/status, /livez, /readyz.");
+        tracing::info!(%address, "Serving /, /metrics, /api/v1/status, /livez, /readyz.");
         on_listening(address);
         app.run_until(listener, crate::shutdown::signal()).await
     }

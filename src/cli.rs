@@ -33,7 +33,8 @@ pub struct Cli {
     /// YAML configuration file (every key has a default pointing at the real services).
     #[arg(long, global = true, env = "BRANCHWATCH_CONFIG")]
     config: Option<PathBuf>,
-    /// Address to serve /metrics, /api/v1/status, /livez and /readyz on (overrides `listen`).
+    /// Address to serve the pages, /metrics, /api/v1/status, /livez and /readyz on (overrides
+    /// `listen`).
     #[arg(long, global = true)]
     listen: Option<SocketAddr>,
     #[command(subcommand)]
@@ -346,6 +347,7 @@ async fn run_demo(listen: Option<SocketAddr>, skip: Duration) -> anyhow::Result<
         println!("The scenario loops every 10 minutes: release-1.34 goes red after ~1 minute and recovers after ~6,");
         println!("a presubmit fails across release-1.34's cherry-picks meanwhile, and a tab on release-1.36 goes stale.");
         println!();
+        println!("  the desk:     {base}/   (every branch in one row; click a branch for its work)");
         println!("  metrics:      {base}/metrics");
         println!("  status JSON:  {base}/api/v1/status");
         println!("  probes:       {base}/livez  {base}/readyz");

@@ -7,7 +7,7 @@
 //! that data and an explicit `now` into an immutable snapshot; metrics and the API only read
 //! snapshots. Imports run one way:
 //! `cli → app → {poll, server, metrics}`; `poll → {sources, analysis, k8s, snapshot}`;
-//! `analysis → {snapshot, k8s, source models}`; `server, metrics, report → snapshot`;
+//! `analysis → {snapshot, k8s, source models}`; `server, metrics, page, report → snapshot`;
 //! `sources → k8s`; `k8s → ∅`.
 //!
 //! - [`cli`], [`app`], `shutdown`: the process edge and the wiring; `remote` reads a running
@@ -17,7 +17,9 @@
 //! - `sources`: TestGrid, GitHub and schedule clients (fetch and decode only).
 //! - [`poll`]: one loop per source, the state, one analysis and publish per finished poll.
 //! - `analysis`: (inputs, history, settings, now) → snapshot.
-//! - [`snapshot`]: the output model and its cell; [`metrics`], `server`, [`report`]: read it.
+//! - [`snapshot`]: the output model and its cell; [`metrics`], [`page`], [`report`], `server`:
+//!   read it.
+//! - [`page`]: the release manager's desk, `/` and `/branches/<branch>`, as HTML.
 //! - [`demo`]: the offline replay upstream used by `branchwatch demo` and the tests.
 
 #![warn(missing_docs)]
@@ -31,6 +33,7 @@ pub mod demo;
 pub mod fuzzing;
 pub(crate) mod k8s;
 pub mod metrics;
+pub mod page;
 pub mod poll;
 mod remote;
 pub mod report;

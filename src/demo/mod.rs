@@ -9,7 +9,7 @@ use std::{
     net::SocketAddr,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicI64, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -200,6 +200,7 @@ struct ReplayState {
     graphql_remaining: AtomicI64,
     pulls_per_branch: Mutex<Option<u64>>,
     merged_per_branch: Mutex<Option<u64>>,
+    hostile_text: AtomicBool,
 }
 
 impl ReplayState {
@@ -255,6 +256,7 @@ impl ReplayUpstream {
             graphql_remaining: AtomicI64::new(5000),
             pulls_per_branch: Mutex::new(None),
             merged_per_branch: Mutex::new(None),
+            hostile_text: AtomicBool::new(false),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
@@ -293,6 +295,13 @@ impl ReplayUpstream {
             .pulls_per_branch
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some(count);
+    }
+
+    /// Serves markup where upstream text goes (for the page's tests): the first PR of each
+    /// branch titled [`HOSTILE_TITLE`], with a [`HOSTILE_LABEL`] and a release note of markup, and
+    /// each `verify-*` tab named with [`HOSTILE_TAB_SUFFIX`] after its name.
+    pub fn set_hostile_text(&self, on: bool) {
+        self.state.hostile_text.store(on, Ordering::SeqCst);
     }
 
     /// Moves the replay clock (for tests).
@@ -335,6 +344,36 @@ impl ReplayUpstream {
     pub fn graphql_points(&self) -> u64 {
         self.state.graphql_points.load(Ordering::SeqCst)
     }
+}
+
+/// The title [`ReplayUpstream::set_hostile_text`] gives the first PR of each branch.
+pub const HOSTILE_TITLE: &str = "<img src=x onerror=alert(1)>";
+/// The label it adds to that PR.
+pub const HOSTILE_LABEL: &str = "<script>window.__xss='label'</script>";
+/// What it appends to the name of each `verify-*` tab.
+pub const HOSTILE_TAB_SUFFIX: &str = " \"'><script>window.__xss='tab'</script>";
+
+/// A PR node with hostile text in every field a person reads.
+fn make_hostile(node: &mut Value) {
+    node["title"] = json!(HOSTILE_TITLE);
+    node["body"] =
+        json!("```release-note\n<img src=x onerror=\"window.__xss='note'\"> & \"quotes\"\n```");
+    if let Some(labels) = node
+        .pointer_mut("/labels/nodes")
+        .and_then(Value::as_array_mut)
+    {
+        labels.push(json!({"name": HOSTILE_LABEL}));
+    }
+}
+
+/// The tabs of a dashboard, with hostile names while the knob is on.
+fn hostile_tabs(state: &ReplayState, mut tabs: Vec<data::Tab>) -> Vec<data::Tab> {
+    if state.hostile_text.load(Ordering::SeqCst) {
+        for tab in tabs.iter_mut().filter(|t| t.name.starts_with("verify-")) {
+            tab.name.push_str(HOSTILE_TAB_SUFFIX);
+        }
+    }
+    tabs
 }
 
 /// A configuration pointing every source at the replay upstream at `base`.
@@ -509,7 +548,10 @@ async fn legacy_summary(
     }
     let tabs = fault_tabs(
         state.fault(Source::Testgrid),
-        data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        hostile_tabs(
+            &state,
+            data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        ),
     );
     let body = data::legacy_summary(&name, &tabs).to_string();
     if let Some(response) = common_fault(state.fault(Source::Testgrid), &body) {
@@ -547,7 +589,10 @@ async fn v1_summaries(
     }
     let tabs = fault_tabs(
         state.fault(Source::Testgrid),
-        data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        hostile_tabs(
+            &state,
+            data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        ),
     );
     let body = data::v1_summaries(&name, &tabs).to_string();
     if let Some(response) = common_fault(state.fault(Source::Testgrid), &body) {
@@ -565,7 +610,10 @@ async fn v1_headers(
     let Some((branch, blocking, name)) = data::dashboard_by_name(&dashboard) else {
         return (StatusCode::NOT_FOUND, "dashboard not found\n").into_response();
     };
-    let tabs = data::tabs(branch, blocking, &name, scenario.now(), scenario.phase());
+    let tabs = hostile_tabs(
+        &state,
+        data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+    );
     let wanted = crate::sources::testgrid::model::normalize(&tab);
     match tabs
         .iter()
@@ -801,6 +849,9 @@ async fn graphql(
             };
             let mut page: Vec<Value> = all.iter().skip(offset).take(50).cloned().collect();
             let next = offset + page.len();
+            if offset == 0 && state.hostile_text.load(Ordering::SeqCst) {
+                page.iter_mut().take(1).for_each(make_hostile);
+            }
             match state.fault(Source::Github) {
                 Some(Fault::OversizedPage) if !page.is_empty() => {
                     page = page.iter().cycle().take(1_000).cloned().collect();

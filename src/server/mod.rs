@@ -1,39 +1,78 @@
 //! The HTTP server: `/metrics` (the exposition rendered at the last publish, a copy of bytes;
-//! gzipped when the scraper accepts it), `/api/v1/status`, the probes and a landing page. No
-//! handler waits on a poll or calls upstream.
+//! gzipped when the scraper accepts it), `/api/v1/status`, the probes, and the release
+//! manager's pages `/` and `/branches/<branch>`. No handler waits on a poll or calls upstream.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
-    extract::State,
+    extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 
-use crate::{metrics::Metrics, snapshot::SnapshotCell};
+use crate::{
+    clock::Clock,
+    config::valid_branch,
+    k8s::timing::ReleaseWindow,
+    metrics::Metrics,
+    page::{self, PageContext},
+    snapshot::SnapshotCell,
+};
 
 mod listener;
 
 pub(crate) use listener::{MAX_CONNECTIONS, serve};
+
+/// What the pages need besides the snapshot: the app's clock (the demo's follows its
+/// scenario; a page never reads the system clock) and the settings they show.
+#[derive(Clone)]
+pub(crate) struct PageSettings {
+    pub clock: Clock,
+    pub poll_interval: Duration,
+    pub release_window: ReleaseWindow,
+    pub embargo: bool,
+}
+
+impl PageSettings {
+    /// The context of a page rendered now.
+    pub fn context(&self) -> PageContext {
+        PageContext {
+            now: (self.clock)(),
+            poll_interval: self.poll_interval,
+            release_window: self.release_window,
+            embargo: self.embargo,
+        }
+    }
+}
 
 /// What every handler reads.
 #[derive(Clone)]
 struct Outputs {
     snapshot: Arc<SnapshotCell>,
     metrics: Arc<Metrics>,
+    pages: PageSettings,
 }
 
 /// The router, separate from the listener so tests can call it directly.
-pub fn router(snapshot: Arc<SnapshotCell>, metrics: Arc<Metrics>) -> Router {
+pub(crate) fn router(
+    snapshot: Arc<SnapshotCell>,
+    metrics: Arc<Metrics>,
+    pages: PageSettings,
+) -> Router {
     Router::new()
         .route("/", get(index))
+        .route("/branches/{branch}", get(branch))
         .route("/metrics", get(metrics_handler))
         .route("/livez", get(|| async { "ok\n" }))
         .route("/readyz", get(|| async { "ready\n" }))
         .route("/api/v1/status", get(status))
-        .with_state(Outputs { snapshot, metrics })
+        .with_state(Outputs {
+            snapshot,
+            metrics,
+            pages,
+        })
 }
 
 const EXPOSITION_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -96,14 +135,46 @@ async fn status(State(outputs): State<Outputs>) -> impl IntoResponse {
     (StatusCode::OK, Json(outputs.snapshot.load()))
 }
 
-async fn index() -> Html<&'static str> {
-    Html(concat!(
-        "<!doctype html><title>branchwatch</title><h1>branchwatch ",
-        env!("CARGO_PKG_VERSION"),
-        "</h1><ul><li><a href=\"/metrics\">/metrics</a> — Prometheus exposition</li>",
-        "<li><a href=\"/api/v1/status\">/api/v1/status</a> — branches, tabs, cherry-picks (JSON)</li>",
-        "<li><a href=\"/livez\">/livez</a>, <a href=\"/readyz\">/readyz</a> — probes</li></ul>"
-    ))
+async fn index(State(outputs): State<Outputs>) -> Response {
+    let html = page::render_index(&outputs.snapshot.load(), &outputs.pages.context());
+    page_response(StatusCode::OK, html)
+}
+
+async fn branch(State(outputs): State<Outputs>, Path(name): Path<String>) -> Response {
+    let snapshot = outputs.snapshot.load();
+    let ctx = outputs.pages.context();
+    // Only a name a watched branch can have is looked up; anything else is not watched.
+    let found = valid_branch(&name)
+        .then(|| page::render_branch(&snapshot, &name, &ctx))
+        .flatten();
+    match found {
+        Some(html) => page_response(StatusCode::OK, html),
+        None => page_response(
+            StatusCode::NOT_FOUND,
+            page::render_not_found(&snapshot, &name, &ctx),
+        ),
+    }
+}
+
+/// A page with the headers that keep it to itself: its own policy (nothing loads or runs but
+/// its inline stylesheet), no sniffing, no referrer, no framing, never cached.
+fn page_response(status: StatusCode, html: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                page::content_security_policy(),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The integration tests, one binary (each test binary links the whole crate: one is faster to
 //! build on two cores): the CLI, one poll against the replay upstream healthy and broken, the
 //! meeting report (golden files), the running daemon, GitHub's schema, the alert rules,
-//! dashboards and deploy manifests, and a real Prometheus end to end.
+//! dashboards and deploy manifests, a real Prometheus end to end, and the release manager's pages
+//! in a real headless chromium.
 
 mod cli;
 mod dashboards;
@@ -10,6 +11,7 @@ mod e2e_prometheus;
 mod faults;
 mod graphql_schema;
 mod once;
+mod page;
 mod playbook;
 mod repo;
 mod report;

@@ -1,6 +1,7 @@
 //! What the integration tests share: a pinned clock, the replay upstream at a named moment, the
-//! app on it, metric lookups and a plain HTTP GET.
+//! app on it, metric lookups, a plain HTTP GET, and a headless browser.
 
+pub mod browser;
 pub mod graphql_cost;
 
 use std::sync::Arc;
@@ -60,6 +61,15 @@ pub fn metric_value(exposition: &str, series: &str) -> Option<f64> {
 
 /// A plain `GET` over a fresh connection: status and body.
 pub async fn get(address: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let (status, _, body) = get_response(address, path).await;
+    (status, body)
+}
+
+/// A plain `GET` over a fresh connection: status, headers (name, value) and body.
+pub async fn get_response(
+    address: std::net::SocketAddr,
+    path: &str,
+) -> (u16, Vec<(String, String)>, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     stream
@@ -75,9 +85,12 @@ pub async fn get(address: std::net::SocketAddr, path: &str) -> (u16, String) {
         .get(9..12)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
 }
