@@ -346,6 +346,9 @@ async fn run_demo(listen: Option<SocketAddr>, skip: Duration) -> anyhow::Result<
         println!("branchwatch demo is running against an offline replay of Kubernetes' release branches ({replay}).");
         println!("The scenario loops every 10 minutes: release-1.34 goes red after ~1 minute and recovers after ~6,");
         println!("a presubmit fails across release-1.34's cherry-picks meanwhile, and a tab on release-1.36 goes stale.");
+        println!("release-1.36 is frozen for v1.36.8: its release manager un-approves a held pick at ~3 minutes,");
+        println!("v1.36.8 ships at ~7 (the pick is then to re-approve), and release-1.37 turns go as its slow");
+        println!("scale job runs twice at HEAD (~2.5 and ~5 minutes).");
         println!();
         println!("  the desk:     {base}/   (every branch in one row; click a branch for its work)");
         println!("  metrics:      {base}/metrics");

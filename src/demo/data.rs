@@ -657,6 +657,8 @@ pub fn merged_pull_requests(
             let (parent_note, parent_labels) = match style {
                 0 => (user, vec!["kind/bug", "release-note", "lgtm", "approved"]),
                 1 => (code, vec!["kind/regression", "release-note", "lgtm", "approved"]),
+                // The manual pick carries its own note (in its body); no parent.
+                2 => (String::new(), Vec::new()),
                 _ => {
                     labels.retain(|l| *l != "release-note");
                     labels.push("release-note-none");

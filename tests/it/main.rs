@@ -8,6 +8,7 @@ mod cli;
 mod dashboards;
 mod deploy;
 mod e2e_prometheus;
+mod embargo;
 mod faults;
 mod graphql_schema;
 mod once;
