@@ -70,12 +70,8 @@ pub(super) fn readiness(
         .flat_map(|d| d.tabs.iter().map(move |tab| (d, tab)))
         .collect();
     let newest_update = blocking.iter().filter_map(|(_, t)| t.last_update).max();
-    let stale = head.is_none()
-        || oldest_fetch.is_none_or(old)
-        || newest_update.is_none_or(old)
-        || dashboards
-            .iter()
-            .any(|d| d.kind == DashboardKind::Blocking && (d.missing || d.error.is_some()));
+    // A failed fetch keeps the last good data: it is stale only once that data is old.
+    let stale = head.is_none() || oldest_fetch.is_none_or(old) || newest_update.is_none_or(old);
     let tabs: Vec<TabReadiness> = blocking
         .iter()
         .map(|(dashboard, tab)| {
