@@ -192,6 +192,9 @@ struct ReplayState {
     graphql_points: AtomicU64,
     graphql_remaining: AtomicI64,
     pulls_per_branch: Mutex<Option<u64>>,
+    /// Scale knobs: tabs per dashboard, and PR bodies padded to this many bytes.
+    tabs_per_dashboard: Mutex<Option<usize>>,
+    pull_request_body_bytes: Mutex<Option<usize>>,
 }
 
 impl ReplayState {
@@ -246,6 +249,8 @@ impl ReplayUpstream {
             graphql_points: AtomicU64::new(0),
             graphql_remaining: AtomicI64::new(5000),
             pulls_per_branch: Mutex::new(None),
+            tabs_per_dashboard: Mutex::new(None),
+            pull_request_body_bytes: Mutex::new(None),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
@@ -284,6 +289,33 @@ impl ReplayUpstream {
             .pulls_per_branch
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some(count);
+    }
+
+    /// Serves exactly `count` tabs on every dashboard: the real ones, then copies of them named
+    /// `<tab>-x<n>` with the same results and column headers (for scale benchmarks; unlike
+    /// [`Fault::ManyTabs`], the copies differ from each other and their headers answer).
+    pub fn set_tabs_per_dashboard(&self, count: usize) {
+        *self
+            .state
+            .tabs_per_dashboard
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(count);
+    }
+
+    /// Pads every PR body in the open-PR search to `bytes` (GitHub's limit is 65,536
+    /// characters), for memory benchmarks at the upstream's own size limits.
+    pub fn set_pull_request_body_bytes(&self, bytes: usize) {
+        *self
+            .state
+            .pull_request_body_bytes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(bytes);
+    }
+
+    /// Gives the GraphQL budget its 5,000 points back, as GitHub does every hour (benchmarks
+    /// that run hours of polls in minutes call it).
+    pub fn refill_rate_limit(&self) {
+        self.state.graphql_remaining.store(5000, Ordering::SeqCst);
     }
 
     /// Moves the replay clock (for tests).
@@ -448,6 +480,30 @@ fn common_fault(fault: Option<Fault>, body: &str) -> Option<Response> {
     }
 }
 
+/// The tabs of a dashboard at the scale knob: `count` of them, the real ones first, then copies
+/// named `<tab>-x<n>`.
+fn scaled_tabs(state: &ReplayState, tabs: Vec<data::Tab>) -> Vec<data::Tab> {
+    let count = *state
+        .tabs_per_dashboard
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    match count {
+        Some(count) if !tabs.is_empty() => (0..count)
+            .map(|i| {
+                let real = &tabs[i % tabs.len()];
+                match i / tabs.len() {
+                    0 => real.clone(),
+                    copy => data::Tab {
+                        name: format!("{}-x{copy}", real.name),
+                        ..real.clone()
+                    },
+                }
+            })
+            .collect(),
+        _ => tabs,
+    }
+}
+
 /// The tabs a dashboard shows under a data fault: many copies, or hostile long names.
 fn fault_tabs(fault: Option<Fault>, mut tabs: Vec<data::Tab>) -> Vec<data::Tab> {
     match fault {
@@ -489,7 +545,10 @@ async fn legacy_summary(
     }
     let tabs = fault_tabs(
         state.fault(Source::Testgrid),
-        data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        scaled_tabs(
+            &state,
+            data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        ),
     );
     let body = data::legacy_summary(&name, &tabs).to_string();
     if let Some(response) = common_fault(state.fault(Source::Testgrid), &body) {
@@ -527,7 +586,10 @@ async fn v1_summaries(
     }
     let tabs = fault_tabs(
         state.fault(Source::Testgrid),
-        data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        scaled_tabs(
+            &state,
+            data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        ),
     );
     let body = data::v1_summaries(&name, &tabs).to_string();
     if let Some(response) = common_fault(state.fault(Source::Testgrid), &body) {
@@ -545,7 +607,10 @@ async fn v1_headers(
     let Some((branch, blocking, name)) = data::dashboard_by_name(&dashboard) else {
         return (StatusCode::NOT_FOUND, "dashboard not found\n").into_response();
     };
-    let tabs = data::tabs(branch, blocking, &name, scenario.now(), scenario.phase());
+    let tabs = scaled_tabs(
+        &state,
+        data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+    );
     let wanted = crate::sources::testgrid::model::normalize(&tab);
     match tabs
         .iter()
@@ -787,6 +852,22 @@ async fn graphql(
                     }
                 }
                 _ => {}
+            }
+            let pad = *state
+                .pull_request_body_bytes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(bytes) = pad {
+                for node in &mut page {
+                    let mut body = node["body"].as_str().unwrap_or_default().to_string();
+                    let own = body.len();
+                    while body.len() < bytes {
+                        body.push_str("\nFiller text of a long description.");
+                    }
+                    // Cut in the ASCII filler only: a char boundary.
+                    body.truncate(bytes.max(own));
+                    node["body"] = json!(body);
+                }
             }
             json!({
                 "rateLimit": rate_limit(&state, 1),
