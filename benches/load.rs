@@ -3,7 +3,8 @@
 //! Prometheus) for 60 s, then the latency percentiles, the errors and the child's peak RSS.
 //! `LOAD_SECONDS` and `LOAD_CLIENTS` change the run; `LOAD_COMPARE_URL` runs the same load
 //! against another exporter's `/metrics` (e.g. Debian's `prometheus-node-exporter`) for a
-//! side-by-side figure. Client and server share this machine's cores. Asserts nothing.
+//! side-by-side figure, and `LOAD_COMPARE_PID` (that exporter's process) adds its peak RSS.
+//! Client and server share this machine's cores. Asserts nothing.
 
 use std::{
     process::{Command, Stdio},
@@ -122,6 +123,21 @@ fn report(what: &str, figures: &Figures, seconds: u64, rss: Option<u64>) {
     );
 }
 
+/// Runs `work` while sampling the RSS of `pid` every 250 ms; the work's result and the peak.
+async fn sampled<T>(pid: u32, work: impl std::future::Future<Output = T>) -> (T, u64) {
+    let peak = Arc::new(AtomicU64::new(rss_kib(pid)));
+    let sampler_peak = Arc::clone(&peak);
+    let sampler = tokio::spawn(async move {
+        loop {
+            sampler_peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    });
+    let result = work.await;
+    sampler.abort();
+    (result, peak.load(Ordering::Relaxed))
+}
+
 fn main() {
     // reqwest is built without a default TLS provider; plain HTTP still needs one installed.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -160,29 +176,29 @@ fn main() {
             assert!(Instant::now() < deadline, "the demo did not come up");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let peak = Arc::new(AtomicU64::new(rss_kib(pid)));
-        let sampler_peak = Arc::clone(&peak);
-        let sampler = tokio::spawn(async move {
-            loop {
-                sampler_peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-        });
-        let figures = load(&url, clients, seconds).await;
-        sampler.abort();
+        let (figures, peak) = sampled(pid, load(&url, clients, seconds)).await;
         report(
             &format!("branchwatch /metrics, {clients} scrapers"),
             &figures,
             seconds,
-            Some(peak.load(Ordering::Relaxed)),
+            Some(peak),
         );
         if let Ok(other) = std::env::var("LOAD_COMPARE_URL") {
-            let figures = load(&other, clients, seconds).await;
+            let compare_pid = std::env::var("LOAD_COMPARE_PID")
+                .ok()
+                .and_then(|p| p.parse::<u32>().ok());
+            let (figures, peak) = match compare_pid {
+                Some(pid) => {
+                    let (figures, peak) = sampled(pid, load(&other, clients, seconds)).await;
+                    (figures, Some(peak))
+                }
+                None => (load(&other, clients, seconds).await, None),
+            };
             report(
                 &format!("{other}, {clients} scrapers"),
                 &figures,
                 seconds,
-                None,
+                peak,
             );
         }
     });

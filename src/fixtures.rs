@@ -1,9 +1,15 @@
 //! Builders for the tests inside the crate: realistic upstream shapes with only the fields a
 //! test cares about spelled out.
 
-use crate::sources::{
-    github::model::{ContextResult, ContextState, Mergeable, PullRequest},
-    testgrid::model::{TabStatus, TabSummary},
+use crate::{
+    k8s::{
+        cherry_pick::{self, CherryPickParents},
+        release_note,
+    },
+    sources::{
+        github::model::{ContextResult, ContextState, Mergeable, PullRequest},
+        testgrid::model::{TabStatus, TabSummary},
+    },
 };
 
 /// A tab summary builder: `tab("kind-1.37").status(TabStatus::Failing).build()`.
@@ -43,6 +49,8 @@ impl TabBuilder {
 /// A PR builder with Prow's contexts: `pr(131201).labels(&[..]).failing(&[..]).build()`.
 pub(crate) struct PrBuilder {
     pr: PullRequest,
+    /// The body, read (parents, note) when the PR is built, as GitHub's decoder does.
+    body: String,
     base_sha: String,
     at: i64,
 }
@@ -64,9 +72,8 @@ pub(crate) fn pr(number: u64, at: i64) -> PrBuilder {
             number,
             title: format!("Automated cherry pick of #{parent}: fix a thing"),
             url: format!("https://github.com/kubernetes/kubernetes/pull/{number}"),
-            body: format!(
-                "Cherry pick of #{parent} on release-1.34.\n\n#{parent}: fix a thing\n\nFor details on the cherry pick process, see the [cherry pick requests](https://git.k8s.io/community/contributors/devel/sig-release/cherry-picks.md) page.\n\n```release-note\nFixed a thing.\n```"
-            ),
+            parents: CherryPickParents::default(),
+            note: release_note::parse(""),
             author: Some("alice".into()),
             is_draft: false,
             labels: Vec::new(),
@@ -80,6 +87,9 @@ pub(crate) fn pr(number: u64, at: i64) -> PrBuilder {
             updated_at: Some(at - 3_600),
             contexts: Vec::new(),
         },
+        body: format!(
+            "Cherry pick of #{parent} on release-1.34.\n\n#{parent}: fix a thing\n\nFor details on the cherry pick process, see the [cherry pick requests](https://git.k8s.io/community/contributors/devel/sig-release/cherry-picks.md) page.\n\n```release-note\nFixed a thing.\n```"
+        ),
         base_sha: "9d8c7b6a5f4e3d2c1b0a99887766554433221100".into(),
         at,
     }
@@ -139,13 +149,13 @@ impl PrBuilder {
     /// A hand-made pick: free title and body, a branch of the author's own.
     pub(crate) fn hand_made(mut self, title: &str, body: &str) -> Self {
         self.pr.title = title.to_string();
-        self.pr.body = body.to_string();
+        self.body = body.to_string();
         self.pr.head_ref = "fix".to_string();
         self
     }
 
     pub(crate) fn body(mut self, body: &str) -> Self {
-        self.pr.body = body.to_string();
+        self.body = body.to_string();
         self
     }
 
@@ -169,7 +179,14 @@ impl PrBuilder {
         self
     }
 
-    pub(crate) fn build(self) -> PullRequest {
+    pub(crate) fn build(mut self) -> PullRequest {
+        self.pr.parents = cherry_pick::parents(
+            self.pr.number,
+            &self.pr.title,
+            &self.body,
+            &self.pr.head_ref,
+        );
+        self.pr.note = release_note::parse(&self.body);
         self.pr
     }
 }

@@ -10,12 +10,12 @@ use std::{
 use crate::{
     k8s::{
         cherry_pick::{
-            self, AREA_DEPENDENCY, BLOCKING_LABELS, CHERRY_PICK_APPROVED, CHERRY_PICK_NOT_APPROVED,
+            AREA_DEPENDENCY, BLOCKING_LABELS, CHERRY_PICK_APPROVED, CHERRY_PICK_NOT_APPROVED,
             CherryPickParents, HOLD, NEEDS_REBASE, RELEASE_NOTE_NEEDED, REQUIRED_LABELS,
             TIDE_CONTEXT, has_release_note_label, is_dependency_title, touches_dependencies,
         },
         ci::{job_key, same_commit},
-        release_note::{self, ENHANCEMENT_LABELS, Note, NoteState, claims_note},
+        release_note::{ENHANCEMENT_LABELS, Note, NoteState, claims_note},
         version::BranchKind,
     },
     snapshot::{
@@ -199,13 +199,12 @@ struct Lineage<'a> {
 /// own body's; `release-note-none` on the PR that holds the note means none.
 fn release_notes(
     pr_number: u64,
-    body: &str,
+    own_note: &Note,
     labels: &[String],
     named: &CherryPickParents,
     parents: &Parents<'_>,
 ) -> Vec<ReleaseNoteReport> {
-    let own =
-        || ReleaseNoteReport::from_note(pr_number, release_note::parse(body).with_labels(labels));
+    let own = || ReleaseNoteReport::from_note(pr_number, own_note.clone().with_labels(labels));
     if !named.automated || named.numbers.is_empty() {
         return vec![own()];
     }
@@ -334,7 +333,7 @@ fn pull_request_report(
     branch_wide: &BTreeSet<&str>,
 ) -> PullRequestReport {
     let is_release_branch = !matches!(kind, Some(BranchKind::Master));
-    let named = cherry_pick::parents(pr.number, &pr.title, &pr.body, &pr.head_ref);
+    let named = &pr.parents;
     let known_parents: Vec<&ParentPr> = named
         .numbers
         .iter()
@@ -344,7 +343,7 @@ fn pull_request_report(
         automated: named.automated,
         manual: named.numbers.iter().all(|n| parents.missing.contains(n)),
         notes: if is_release_branch {
-            release_notes(pr.number, &pr.body, &pr.labels, &named, parents)
+            release_notes(pr.number, &pr.note, &pr.labels, named, parents)
         } else {
             Vec::new()
         },
@@ -440,7 +439,10 @@ fn replace_number(url: &str, number: u64, other: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{self, pr};
+    use crate::{
+        fixtures::{self, pr},
+        k8s::release_note,
+    };
 
     const NOW: i64 = 1_795_000_000;
     const TIP: &str = "9d8c7b6a5f4e3d2c1b0a99887766554433221100";

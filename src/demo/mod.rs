@@ -201,6 +201,9 @@ struct ReplayState {
     pulls_per_branch: Mutex<Option<u64>>,
     merged_per_branch: Mutex<Option<u64>>,
     hostile_text: AtomicBool,
+    /// Scale knobs: tabs per dashboard, and PR bodies padded to this many bytes.
+    tabs_per_dashboard: Mutex<Option<usize>>,
+    pull_request_body_bytes: Mutex<Option<usize>>,
 }
 
 impl ReplayState {
@@ -257,6 +260,8 @@ impl ReplayUpstream {
             pulls_per_branch: Mutex::new(None),
             merged_per_branch: Mutex::new(None),
             hostile_text: AtomicBool::new(false),
+            tabs_per_dashboard: Mutex::new(None),
+            pull_request_body_bytes: Mutex::new(None),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
@@ -302,6 +307,33 @@ impl ReplayUpstream {
     /// each `verify-*` tab named with [`HOSTILE_TAB_SUFFIX`] after its name.
     pub fn set_hostile_text(&self, on: bool) {
         self.state.hostile_text.store(on, Ordering::SeqCst);
+    }
+
+    /// Serves exactly `count` tabs on every dashboard: the real ones, then copies of them named
+    /// `<tab>-x<n>` with the same results and column headers (for scale benchmarks; unlike
+    /// [`Fault::ManyTabs`], the copies differ from each other and their headers answer).
+    pub fn set_tabs_per_dashboard(&self, count: usize) {
+        *self
+            .state
+            .tabs_per_dashboard
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(count);
+    }
+
+    /// Pads every PR body in the open-PR search to `bytes` (GitHub's limit is 65,536
+    /// characters), for memory benchmarks at the upstream's own size limits.
+    pub fn set_pull_request_body_bytes(&self, bytes: usize) {
+        *self
+            .state
+            .pull_request_body_bytes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(bytes);
+    }
+
+    /// Gives the GraphQL budget its 5,000 points back, as GitHub does every hour (benchmarks
+    /// that run hours of polls in minutes call it).
+    pub fn refill_rate_limit(&self) {
+        self.state.graphql_remaining.store(5000, Ordering::SeqCst);
     }
 
     /// Moves the replay clock (for tests).
@@ -507,6 +539,30 @@ fn common_fault(fault: Option<Fault>, body: &str) -> Option<Response> {
     }
 }
 
+/// The tabs of a dashboard at the scale knob: `count` of them, the real ones first, then copies
+/// named `<tab>-x<n>`.
+fn scaled_tabs(state: &ReplayState, tabs: Vec<data::Tab>) -> Vec<data::Tab> {
+    let count = *state
+        .tabs_per_dashboard
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    match count {
+        Some(count) if !tabs.is_empty() => (0..count)
+            .map(|i| {
+                let real = &tabs[i % tabs.len()];
+                match i / tabs.len() {
+                    0 => real.clone(),
+                    copy => data::Tab {
+                        name: format!("{}-x{copy}", real.name),
+                        ..real.clone()
+                    },
+                }
+            })
+            .collect(),
+        _ => tabs,
+    }
+}
+
 /// The tabs a dashboard shows under a data fault: many copies, or hostile long names.
 fn fault_tabs(fault: Option<Fault>, mut tabs: Vec<data::Tab>) -> Vec<data::Tab> {
     match fault {
@@ -550,7 +606,10 @@ async fn legacy_summary(
         state.fault(Source::Testgrid),
         hostile_tabs(
             &state,
-            data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+            scaled_tabs(
+                &state,
+                data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+            ),
         ),
     );
     let body = data::legacy_summary(&name, &tabs).to_string();
@@ -591,7 +650,10 @@ async fn v1_summaries(
         state.fault(Source::Testgrid),
         hostile_tabs(
             &state,
-            data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+            scaled_tabs(
+                &state,
+                data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+            ),
         ),
     );
     let body = data::v1_summaries(&name, &tabs).to_string();
@@ -612,7 +674,10 @@ async fn v1_headers(
     };
     let tabs = hostile_tabs(
         &state,
-        data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        scaled_tabs(
+            &state,
+            data::tabs(branch, blocking, &name, scenario.now(), scenario.phase()),
+        ),
     );
     let wanted = crate::sources::testgrid::model::normalize(&tab);
     match tabs
@@ -873,6 +938,22 @@ async fn graphql(
                     }
                 }
                 _ => {}
+            }
+            let pad = *state
+                .pull_request_body_bytes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(bytes) = pad {
+                for node in &mut page {
+                    let mut body = node["body"].as_str().unwrap_or_default().to_string();
+                    let own = body.len();
+                    while body.len() < bytes {
+                        body.push_str("\nFiller text of a long description.");
+                    }
+                    // Cut in the ASCII filler only: a char boundary.
+                    body.truncate(bytes.max(own));
+                    node["body"] = json!(body);
+                }
             }
             json!({
                 "rateLimit": rate_limit(&state, 1),

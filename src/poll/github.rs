@@ -10,7 +10,7 @@ use super::{PollFailure, Polled, Poller, state::Update};
 use crate::{
     k8s::{
         branches::minors_of,
-        cherry_pick::{self, CHERRY_PICK_APPROVED},
+        cherry_pick::CHERRY_PICK_APPROVED,
         timing::{FREEZE_LEAD_SECS, ended_freeze, last_release},
         version::BranchKind,
     },
@@ -124,9 +124,7 @@ impl Poller {
         let wanted: BTreeSet<u64> = pull_requests
             .values()
             .flatten()
-            .flat_map(|pr| {
-                cherry_pick::parents(pr.number, &pr.title, &pr.body, &pr.head_ref).numbers
-            })
+            .flat_map(|pr| pr.parents.numbers.iter().copied())
             .chain(
                 merged
                     .values()

@@ -1,10 +1,17 @@
 //! The command line as a user meets it: `check-config` on good and bad files, and operator
-//! mistakes that must stop the process with exit code 64 rather than a panic or a silent default.
+//! mistakes that must stop the process with exit code 64 (a bad configuration or command line)
+//! or 69 (the listen address cannot be bound) rather than a panic, a silent default or a start.
 
-use std::{path::Path, process::Command};
+use std::{
+    path::Path,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
 
 /// Exit code for a bad configuration (BSD `EX_USAGE`).
 const EXIT_CONFIG: i32 = 64;
+/// Exit code when the listen address cannot be bound (BSD `EX_UNAVAILABLE`).
+const EXIT_BIND: i32 = 69;
 
 struct Run {
     code: Option<i32>,
@@ -273,4 +280,110 @@ fn the_check_config_output_is_itself_a_valid_config() {
         again.stderr
     );
     assert_eq!(again.stdout, run.stdout, "the effective config changed");
+}
+
+/// Runs the binary with `args` and a config whose every upstream is a closed loopback port (so
+/// that a daemon that starts by mistake never reaches the internet), plus `extra_yaml`; a
+/// process still running after 30 s is killed and the test fails: it started where it should
+/// have refused to.
+fn refused_start(args: &[&str], extra_yaml: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nowhere.yaml");
+    let nowhere = "http://127.0.0.1:1";
+    std::fs::write(
+        &config,
+        format!(
+            "github:\n  api_url: {nowhere}\ntestgrid:\n  url: {nowhere}\n  api_url: {nowhere}\nschedule:\n  url: {nowhere}/schedule.yaml\nbranches: [master]\nrequest_timeout: 2s\n{extra_yaml}"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_branchwatch"))
+        .args(args)
+        .arg("--config")
+        .arg(&config)
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("BRANCHWATCH_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("output");
+            panic!(
+                "`branchwatch {}` was still running after 30 s instead of refusing to start:\n{}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("output");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_listen_flag_that_is_not_an_address_exits_64_naming_it() {
+    for command in ["serve", "once", "demo"] {
+        let run = refused_start(&[command, "--listen", "garbage"], "");
+        let what = format!("`{command} --listen garbage`");
+        assert_eq!(run.code, Some(EXIT_CONFIG), "{what}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--listen") && run.stderr.contains("'garbage'"),
+            "{what}: the message names the flag and the value:\n{}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{what}: {}", run.stdout);
+        assert!(
+            !run.stderr.contains("Serving") && !run.stderr.contains("panicked"),
+            "{what}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_listen_key_that_is_not_an_address_exits_64_naming_it() {
+    let run = refused_start(&["serve"], "listen: garbage:port\n");
+    assert_refused(
+        &run,
+        &["listen: `garbage:port` is not an address like `0.0.0.0:9850`"],
+    );
+    assert!(!run.stderr.contains("Serving"), "{}", run.stderr);
+}
+
+#[test]
+fn a_listen_address_already_in_use_exits_69_naming_it() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = held.local_addr().unwrap().to_string();
+    for command in ["serve", "demo"] {
+        let run = refused_start(&[command, "--listen", &address], "");
+        let what = format!("`{command} --listen {address}` while the port is taken");
+        assert_eq!(run.code, Some(EXIT_BIND), "{what}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("branchwatch: cannot listen on {address}: ")),
+            "{what}: the message names the address:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.to_lowercase().contains("address already in use"),
+            "{what}: and why:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stdout.is_empty(),
+            "{what}: the demo banner is not printed: {}",
+            run.stdout
+        );
+        assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
+    }
+    drop(held);
 }

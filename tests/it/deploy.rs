@@ -747,7 +747,7 @@ fn the_memory_request_and_limit_cover_the_steady_state_and_the_bounded_worst_cas
         quantity_bytes(request) <= quantity_bytes(limit),
         "request {request} above limit {limit}"
     );
-    // README: 26 MiB RSS, flat, at Kubernetes' load.
+    // README: 23 to 32 MiB RSS, flat, at Kubernetes' load.
     assert!(
         quantity_bytes(request) >= 32 << 20,
         "request {request} below the steady state"

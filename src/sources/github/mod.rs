@@ -352,9 +352,18 @@ impl GithubClient {
                 }
             }
             if !page.page_info.has_next_page || page.page_info.end_cursor.is_none() {
+                cursor = None;
                 break;
             }
             cursor = page.page_info.end_cursor;
+        }
+        if cursor.is_some() {
+            tracing::warn!(
+                branch,
+                read = prs.len(),
+                "More open PRs than branchwatch reads for one branch (its {MAX_PR_PAGES} pages of {}); the rest are not seen.",
+                queries::PULL_REQUESTS_PER_PAGE
+            );
         }
         prs.sort_by_key(|pr| pr.number);
         prs.dedup_by_key(|pr| pr.number);

@@ -59,7 +59,11 @@ pub struct PullRequest {
     pub number: u64,
     pub title: String,
     pub url: String,
-    pub body: String,
+    /// The parents its body, title or head ref names (read at decode time: the body itself is
+    /// not kept, so memory does not follow the size of PR descriptions).
+    pub parents: CherryPickParents,
+    /// The release note of its own body.
+    pub note: Note,
     /// Author login (None for deleted users).
     pub author: Option<String>,
     pub is_draft: bool,
