@@ -7,6 +7,7 @@ use crate::{
         cherry_pick::{is_dependency_title, parents},
         ci::parse_prow_description,
         eol::parse_eol,
+        release_note,
         schedule::parse_schedule,
         version::{BranchKind, Minor, PatchVersion},
     },
@@ -62,7 +63,8 @@ pub fn prow_description(data: &[u8]) {
     let _ = parse_prow_description(&text(data));
 }
 
-/// A PR's title, body and head ref (split at the first two NUL bytes).
+/// A PR's title, body and head ref (split at the first two NUL bytes), and the body's release
+/// note.
 pub fn cherry_pick(data: &[u8]) {
     let text = text(data);
     let mut parts = text.splitn(3, '\0');
@@ -73,6 +75,7 @@ pub fn cherry_pick(data: &[u8]) {
     );
     let _ = parents(131_200, title, body, head);
     let _ = is_dependency_title(title);
+    let _ = release_note::parse(body);
 }
 
 /// A version tag, minor or branch name.

@@ -10,8 +10,11 @@ use std::path::{Path, PathBuf};
 
 use branchwatch::fuzzing;
 
-/// Every fuzz target, by its name in `fuzz/Cargo.toml`, and the entry point it calls.
-const TARGETS: [(&str, fn(&[u8])); 11] = [
+/// A fuzz target's name in `fuzz/Cargo.toml` and the entry point it calls.
+type Target = (&'static str, fn(&[u8]));
+
+/// Every fuzz target.
+const TARGETS: [Target; 11] = [
     ("testgrid_legacy", fuzzing::testgrid_legacy),
     ("testgrid_v1", fuzzing::testgrid_v1),
     ("testgrid_headers", fuzzing::testgrid_headers),

@@ -57,24 +57,38 @@ pub fn decode_all_documents(body: &[u8]) {
             .ok()
             .map(|d| d.body)
     }
-    if let Some(heads) = data::<HeadsData>(body) {
-        let _ = heads.repository.map(|r| r.refs.nodes.len());
+    /// The nodes that decoded.
+    fn good<T>(nodes: impl IntoIterator<Item = Option<Decoded<T>>>) -> impl Iterator<Item = T> {
+        nodes.into_iter().flatten().filter_map(|node| match node {
+            Decoded::Ok(node) => Some(node),
+            Decoded::Bad(_) => None,
+        })
+    }
+    if let Some(repo) = data::<HeadsData>(body).and_then(|d| d.repository) {
+        let milestones = repo.milestones.unwrap_or_default().nodes;
+        good(milestones).for_each(|m| drop(m.into_milestone()));
     }
     if let Some(search) = data::<SearchData>(body).and_then(|d| d.search) {
-        for node in search.nodes.into_iter().flatten() {
-            if let Decoded::Ok(pr) = node {
-                let _ = pr.into_pull_request();
-            }
-        }
+        good(search.nodes).for_each(|pr| drop(pr.into_pull_request()));
     }
     if let Some(repo) = data::<AliasedData<Decoded<WireParent>>>(body).and_then(|d| d.repository) {
-        for parent in repo.into_values().flatten() {
-            if let Decoded::Ok(parent) = parent {
-                let _ = parent.into_parent();
-            }
-        }
+        good(repo.into_values()).for_each(|parent| drop(parent.into_parent()));
     }
     let _ = data::<AliasedData<Decoded<WireChangedFiles>>>(body);
+    for search in data::<MergedData>(body)
+        .unwrap_or_default()
+        .into_values()
+        .flatten()
+    {
+        good(search.nodes).for_each(|merged| drop(merged.into_merged()));
+    }
+    if let Some(repo) = data::<AliasedData<Decoded<WireTimeline>>>(body).and_then(|d| d.repository)
+    {
+        for timeline in good(repo.into_values()) {
+            let events = timeline.timeline_items.unwrap_or_default().nodes;
+            good(events).for_each(|event| drop(event.into_removal()));
+        }
+    }
     if let Some(repo) =
         data::<AliasedData<wire::Nodes<WireTagRef>>>(body).and_then(|d| d.repository)
     {
@@ -288,10 +302,15 @@ impl GithubClient {
                 }
             }
             if !repo.refs.page_info.has_next_page {
-                break;
+                return Ok(heads);
             }
             cursor = repo.refs.page_info.end_cursor;
         }
+        tracing::warn!(
+            read = heads.release_branches.len(),
+            "More release branches than branchwatch reads ({MAX_REF_PAGES} pages of {}); the rest are not seen.",
+            queries::REFS_PER_PAGE
+        );
         Ok(heads)
     }
 
