@@ -10,6 +10,7 @@ mod deploy;
 mod e2e_prometheus;
 mod embargo;
 mod faults;
+mod fuzz_corpus;
 mod graphql_schema;
 mod once;
 mod page;
