@@ -59,10 +59,7 @@ pub fn decode_all_documents(body: &[u8]) {
     }
     /// The nodes that decoded.
     fn good<T>(nodes: impl IntoIterator<Item = Option<Decoded<T>>>) -> impl Iterator<Item = T> {
-        nodes.into_iter().flatten().filter_map(|node| match node {
-            Decoded::Ok(node) => Some(node),
-            Decoded::Bad(_) => None,
-        })
+        nodes.into_iter().flatten().filter_map(Decoded::ok)
     }
     if let Some(repo) = data::<HeadsData>(body).and_then(|d| d.repository) {
         let milestones = repo.milestones.unwrap_or_default().nodes;
@@ -228,6 +225,28 @@ impl GithubClient {
         self.octo.as_ref().ok_or_else(|| GithubError::MissingToken {
             file: self.token_file.clone(),
         })
+    }
+
+    /// An aliased query on the watched repository (`repository { p123: ... }`): its aliases, or
+    /// the repository's absence as an error.
+    async fn aliased<T: serde::de::DeserializeOwned>(
+        &self,
+        spend: &mut Spend,
+        query: &str,
+        now: i64,
+    ) -> Result<HashMap<String, Option<T>>, GithubError> {
+        let answer = self
+            .graphql::<AliasedData<T>>(
+                spend,
+                query,
+                json!({"owner": self.owner, "name": self.repo}),
+                now,
+            )
+            .await?;
+        answer
+            .body
+            .repository
+            .ok_or_else(|| self.repository_missing(spend))
     }
 
     fn repository_missing(&self, spend: &Spend) -> GithubError {
@@ -412,18 +431,9 @@ impl GithubClient {
             }
         }
         for chunk in to_fetch.chunks(queries::MAX_PARENTS_PER_QUERY) {
-            let answer = self
-                .graphql::<AliasedData<Decoded<WireParent>>>(
-                    spend,
-                    &queries::parent_pull_requests(chunk),
-                    json!({"owner": self.owner, "name": self.repo}),
-                    now,
-                )
+            let mut repo = self
+                .aliased::<Decoded<WireParent>>(spend, &queries::parent_pull_requests(chunk), now)
                 .await?;
-            let mut repo = answer
-                .body
-                .repository
-                .ok_or_else(|| self.repository_missing(spend))?;
             for number in chunk {
                 match repo.remove(&format!("p{number}")).flatten() {
                     Some(Decoded::Ok(wire)) => {
@@ -482,18 +492,9 @@ impl GithubClient {
                 .collect()
         };
         for chunk in stale.chunks(queries::MAX_FILES_PRS_PER_QUERY) {
-            let answer = self
-                .graphql::<AliasedData<Decoded<WireChangedFiles>>>(
-                    spend,
-                    &queries::changed_files(chunk),
-                    json!({"owner": self.owner, "name": self.repo}),
-                    now,
-                )
+            let mut repo = self
+                .aliased::<Decoded<WireChangedFiles>>(spend, &queries::changed_files(chunk), now)
                 .await?;
-            let mut repo = answer
-                .body
-                .repository
-                .ok_or_else(|| self.repository_missing(spend))?;
             let mut cache = lock(&self.changed_files);
             for number in chunk {
                 match repo.remove(&format!("p{number}")).flatten() {
@@ -733,18 +734,9 @@ impl GithubClient {
                     (*number, since)
                 })
                 .collect();
-            let answer = self
-                .graphql::<AliasedData<Decoded<WireTimeline>>>(
-                    spend,
-                    &queries::label_removals(&prs),
-                    json!({"owner": self.owner, "name": self.repo}),
-                    now,
-                )
+            let mut repo = self
+                .aliased::<Decoded<WireTimeline>>(spend, &queries::label_removals(&prs), now)
                 .await?;
-            let mut repo = answer
-                .body
-                .repository
-                .ok_or_else(|| self.repository_missing(spend))?;
             let mut cache = lock(&self.removals);
             for (number, since) in chunk {
                 match repo.remove(&format!("p{number}")).flatten() {
@@ -760,10 +752,7 @@ impl GithubClient {
                         let removals = nodes
                             .into_iter()
                             .flatten()
-                            .filter_map(|node| match node {
-                                Decoded::Ok(event) => event.into_removal(),
-                                Decoded::Bad(_) => None,
-                            })
+                            .filter_map(|node| node.ok()?.into_removal())
                             .collect();
                         cache.insert(*number, (*since, removals));
                     }
@@ -802,18 +791,9 @@ impl GithubClient {
         }
         let mut releases = self.release_pages(spend, minors, now).await?;
         let pairs: Vec<(u64, u64)> = minors.iter().map(|m| (m.major, m.minor)).collect();
-        let answer = self
-            .graphql::<AliasedData<wire::Nodes<WireTagRef>>>(
-                spend,
-                &queries::release_tags(&pairs),
-                json!({"owner": self.owner, "name": self.repo}),
-                now,
-            )
+        let mut repo = self
+            .aliased::<wire::Nodes<WireTagRef>>(spend, &queries::release_tags(&pairs), now)
             .await?;
-        let mut repo = answer
-            .body
-            .repository
-            .ok_or_else(|| self.repository_missing(spend))?;
         let known: BTreeSet<PatchVersion> = releases.iter().map(|r| r.version).collect();
         for (major, minor) in pairs {
             let Some(Some(refs)) = repo.remove(&format!("m{major}_{minor}")) else {

@@ -12,9 +12,9 @@ use super::model::{
 };
 use crate::{
     k8s::{
-        cherry_pick,
+        cherry_pick::{self, CherryPickParents},
         ci::parse_prow_description,
-        release_note::{self, readable_body},
+        release_note::{self, Note, readable_body},
     },
     sources::http::rfc3339,
 };
@@ -96,6 +96,16 @@ pub(super) struct WireRateLimit {
 pub(super) enum Decoded<T> {
     Ok(T),
     Bad(String),
+}
+
+impl<T> Decoded<T> {
+    /// The node, if it decoded.
+    pub(super) fn ok(self) -> Option<T> {
+        match self {
+            Decoded::Ok(node) => Some(node),
+            Decoded::Bad(_) => None,
+        }
+    }
 }
 
 impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Decoded<T> {
@@ -340,6 +350,21 @@ fn bounded_title(title: String) -> String {
     }
 }
 
+/// What a PR's title and body say, read once at decode (the body itself is not kept): the title,
+/// bounded; the cherry-pick parents (from the body, the title or the head ref); the release note.
+fn read_text(
+    number: u64,
+    title: String,
+    body: Option<String>,
+    head_ref: &str,
+) -> (String, CherryPickParents, Note) {
+    let body = body.unwrap_or_default();
+    let body = readable_body(&body);
+    let title = bounded_title(title);
+    let parents = cherry_pick::parents(number, &title, body, head_ref);
+    (title, parents, release_note::parse(body))
+}
+
 impl WirePullRequest {
     /// The PR, or None for another node type. Counts of labels and contexts are returned too,
     /// so that the caller can judge the page.
@@ -347,14 +372,6 @@ impl WirePullRequest {
         if !self.typename.is_empty() && self.typename != "PullRequest" {
             return None;
         }
-        let labels = self
-            .labels
-            .unwrap_or_default()
-            .nodes
-            .into_iter()
-            .flatten()
-            .map(|label| label.name)
-            .collect();
         let contexts = self
             .status_check_rollup
             .and_then(|rollup| rollup.contexts)
@@ -365,18 +382,16 @@ impl WirePullRequest {
             .filter_map(WireContext::into_result)
             .collect();
         let number = self.number?;
-        let body = self.body.unwrap_or_default();
-        let body = readable_body(&body);
-        let title = bounded_title(self.title);
+        let (title, parents, note) = read_text(number, self.title, self.body, &self.head_ref_name);
         Some(PullRequest {
             number,
-            parents: cherry_pick::parents(number, &title, body, &self.head_ref_name),
-            note: release_note::parse(body),
+            parents,
+            note,
             title,
             url: self.url,
             author: self.author.and_then(|a| a.login),
             is_draft: self.is_draft,
-            labels,
+            labels: label_names(self.labels),
             milestone: self.milestone.and_then(|m| m.title),
             base_ref: self.base_ref_name,
             head_ref: self.head_ref_name,
@@ -480,13 +495,11 @@ impl WireMerged {
         }
         let number = self.number?;
         let merged_at = rfc3339(self.merged_at.as_deref())?;
-        let body = self.body.unwrap_or_default();
-        let body = readable_body(&body);
-        let title = bounded_title(self.title);
+        let (title, parents, note) = read_text(number, self.title, self.body, &self.head_ref_name);
         Some(MergedPullRequest {
             number,
-            parents: cherry_pick::parents(number, &title, body, &self.head_ref_name),
-            note: release_note::parse(body),
+            parents,
+            note,
             title,
             url: self.url,
             author: self.author.and_then(|a| a.login),
@@ -680,10 +693,7 @@ mod tests {
             .nodes
             .into_iter()
             .flatten()
-            .filter_map(|n| match n {
-                Decoded::Ok(event) => event.into_removal(),
-                Decoded::Bad(_) => None,
-            })
+            .filter_map(|n| n.ok()?.into_removal())
             .collect();
         assert_eq!(removals.len(), 1);
         assert_eq!(removals[0].actor.as_deref(), Some("dave-release"));
